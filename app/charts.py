@@ -1,0 +1,145 @@
+"""Altair chart builders shared by every page: titled, labelled and with tooltips."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+SPLIT_COLORS = alt.Scale(domain=["train", "val", "test"], range=["#4C78A8", "#F58518", "#54A24B"])
+
+
+def draw_chart(chart) -> None:
+    """Draw an Altair chart, or a Vega-Lite dict, at full width."""
+    if isinstance(chart, dict):
+        st.vega_lite_chart(chart, width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch")
+
+
+def history_rows(records: Sequence) -> list[dict]:
+    """Long rows (epoch, split, metric, value) from `EpochRecord`s or their dicts; NaN dropped."""
+    rows = []
+    for r in records:
+        r = r if isinstance(r, dict) else r.as_dict()
+        for split in ("train", "val"):
+            for metric in ("loss", "score"):
+                v = r.get(f"{split}_{metric}")
+                if v is not None and math.isfinite(v):
+                    rows.append({"epoch": r["epoch"], "split": split, "metric": metric, "value": v})
+        rows.append({"epoch": r["epoch"], "split": "lr", "metric": "lr", "value": r["lr"]})
+    return rows
+
+
+def _line_spec(rows: list[dict], title: str, x_title: str, y_title: str, color_title: str | None,
+               height: int) -> dict:
+    """A Vega-Lite line chart written as a plain dict: cheap enough to rebuild twice a second."""
+    enc = {
+        "x": {"field": "epoch", "type": "quantitative", "title": x_title, "axis": {"tickMinStep": 1}},
+        "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
+        "tooltip": [{"field": "epoch", "type": "quantitative", "title": x_title},
+                    {"field": "value", "type": "quantitative", "title": y_title, "format": ".4g"}],
+    }
+    if color_title:
+        enc["color"] = {"field": "split", "type": "nominal", "title": color_title,
+                        "scale": {"domain": ["train", "val"], "range": ["#4C78A8", "#F58518"]}}
+        enc["tooltip"].insert(0, {"field": "split", "type": "nominal", "title": color_title})
+    return {
+        "title": title, "height": height, "data": {"values": rows},
+        "mark": {"type": "line", "point": len(rows) <= 80, "tooltip": True}, "encoding": enc,
+    }
+
+
+def history_charts(records: Sequence, labels: dict[str, str], score_title: str | None) -> list[dict]:
+    """Loss, score (if any) and learning-rate charts of a training run, as Vega-Lite dicts."""
+    rows = history_rows(records)
+    by = {m: [r for r in rows if r["metric"] == m] for m in ("loss", "score", "lr")}
+    charts = [_line_spec(by["loss"], labels["loss_title"], labels["epoch"], labels["loss"], labels["split"], 240)]
+    if score_title and by["score"]:
+        charts.append(_line_spec(by["score"], score_title, labels["epoch"], score_title, labels["split"], 240))
+    charts.append(_line_spec(by["lr"], labels["lr_title"], labels["epoch"], labels["lr"], None, 150))
+    return charts
+
+
+def line_chart(
+    df: pd.DataFrame, x: str, y: str, color: str | None, title: str, x_title: str, y_title: str,
+    height: int = 240, log_y: bool = False, color_title: str = "", points: bool = False,
+) -> alt.Chart:
+    """A line chart with a title, axis titles and a tooltip on every point."""
+    enc = {
+        "x": alt.X(f"{x}:Q", title=x_title),
+        "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
+        "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
+    }
+    if color:
+        scale = SPLIT_COLORS if set(df[color].unique()) <= {"train", "val", "test"} else alt.Undefined
+        enc["color"] = alt.Color(f"{color}:N", title=color_title or color, scale=scale)
+        enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
+    mark = alt.Chart(df).mark_line(point=points or len(df) < 40)
+    return mark.encode(**enc).properties(title=title, height=height)
+
+
+def heatmap(
+    df: pd.DataFrame, x: str, y: str, value: str, title: str, x_title: str, y_title: str,
+    value_title: str = "", scheme: str = "blues", text: bool = False, height: int = 300,
+    x_sort=None, y_sort=None, log: bool = False,
+) -> alt.Chart:
+    """A rect heatmap (confusion matrices, gradient norms) with tooltips and optional cell text."""
+    color = alt.Color(f"{value}:Q", title=value_title or value,
+                      scale=alt.Scale(scheme=scheme, type="log" if log else "linear"))
+    base = alt.Chart(df).encode(
+        x=alt.X(f"{x}:O", title=x_title, sort=x_sort),
+        y=alt.Y(f"{y}:O", title=y_title, sort=y_sort),
+    )
+    chart = base.mark_rect().encode(
+        color=color,
+        tooltip=[alt.Tooltip(f"{y}:O", title=y_title), alt.Tooltip(f"{x}:O", title=x_title),
+                 alt.Tooltip(f"{value}:Q", title=value_title or value, format=".4g")],
+    )
+    if text:
+        chart = chart + base.mark_text(fontSize=11).encode(
+            text=alt.Text(f"{value}:Q", format=".0f"),
+            color=alt.condition(alt.datum[value] > df[value].max() / 2, alt.value("white"), alt.value("black")),
+        )
+    return chart.properties(title=title, height=height)
+
+
+def histogram(df: pd.DataFrame, column: str, color: str | None, title: str, x_title: str, y_title: str,
+              bins: int = 40, height: int = 220, facet: str | None = None) -> alt.Chart:
+    """Overlaid histograms with counts in the tooltip."""
+    enc = {
+        "x": alt.X(f"{column}:Q", bin=alt.Bin(maxbins=bins), title=x_title),
+        "y": alt.Y("count():Q", title=y_title, stack=None),
+        "tooltip": [alt.Tooltip("count():Q", title=y_title)],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", title=color)
+        enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N"))
+    chart = alt.Chart(df).mark_bar(opacity=0.6).encode(**enc).properties(title=title, height=height)
+    return chart
+
+
+def image_grid(images: np.ndarray, captions: Sequence[str], title: str, cols: int = 8, size: int = 70) -> alt.Chart:
+    """Small grayscale images (N, H, W) as one faceted Altair heatmap, each with a caption."""
+    n, h, w = images.shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    frames = [
+        pd.DataFrame({"x": xs.ravel(), "y": ys.ravel(), "v": img.ravel(), "caption": f"{i + 1}. {captions[i]}"})
+        for i, img in enumerate(images)
+    ]
+    df = pd.concat(frames, ignore_index=True)
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("x:O", axis=None), y=alt.Y("y:O", axis=None),
+            color=alt.Color("v:Q", scale=alt.Scale(scheme="greys"), legend=None),
+            tooltip=[alt.Tooltip("caption:N"), alt.Tooltip("v:Q", format=".2f")],
+        )
+        .properties(width=size, height=size)
+        .facet(alt.Facet("caption:N", title=None, sort=[f"{i + 1}. {c}" for i, c in enumerate(captions)]), columns=cols)
+        .properties(title=title)
+    )

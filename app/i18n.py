@@ -1,0 +1,80 @@
+"""English and Russian text: one UI catalogue plus one content file per page, per language.
+
+Files live in `app/content/<lang>/`: `ui.toml` holds the shared interface strings and every
+`<page_stem>.toml` holds that page's prose, labels and quiz under the page's stem, so
+`t("52_training.idea.intro")` reads `idea.intro` from `52_training.toml`.
+"""
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+LANGS = ("en", "ru")
+LANG_NAMES = {"en": "English", "ru": "Русский"}
+
+
+@cache
+def catalog(lang: str) -> dict:
+    """Every string of `lang`: ui.toml at the top level, page files under their stem."""
+    folder = CONTENT_DIR / lang
+    merged: dict = {}
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+        if path.stem == "ui":
+            merged.update(data)
+        else:
+            merged[path.stem] = data
+    return merged
+
+
+def flat_keys(tree, prefix: str = "") -> set[str]:
+    """Dotted paths of every leaf; list items are numbered."""
+    if isinstance(tree, dict):
+        return set().union(*(flat_keys(v, f"{prefix}{k}.") for k, v in tree.items())) if tree else {prefix}
+    if isinstance(tree, list) and tree and isinstance(tree[0], dict):
+        return set().union(*(flat_keys(v, f"{prefix}{i}.") for i, v in enumerate(tree)))
+    return {prefix.rstrip(".")}
+
+
+def default_lang() -> str:
+    """Russian for a Russian browser locale, English otherwise."""
+    try:
+        locale = st.context.locale or ""
+    except Exception:  # no browser (bare script, some tests)
+        locale = ""
+    return "ru" if locale.lower().startswith("ru") else "en"
+
+
+def current_lang() -> str:
+    lang = st.session_state.get("lang")
+    if lang not in LANGS:
+        lang = default_lang()
+        st.session_state["lang"] = lang
+    return lang
+
+
+def lookup(key: str, lang: str | None = None):
+    """The raw value (string, list or table) at dotted `key`; KeyError if missing."""
+    node = catalog(lang or current_lang())
+    for part in key.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def t(key: str, lang: str | None = None, **params) -> str:
+    """The string at `key`, formatted with `params`. A missing key shows itself, never crashes."""
+    try:
+        value = lookup(key, lang)
+    except (KeyError, IndexError, ValueError):
+        return f"⟨{key}⟩"
+    return value.format(**params) if params and isinstance(value, str) else value
+
+
+def page_t(stem: str):
+    """A `t` bound to one page's namespace: `T("labels.lr")` reads `<stem>.labels.lr`."""
+    return lambda key, **params: t(f"{stem}.{key}", **params)

@@ -1,0 +1,51 @@
+"""Find the pages on disk and group them by guide part for `st.navigation`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from app.i18n import t
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    stem: str
+    path: Path
+    part: int  # 0 home, 1–5 guide parts, 9 tools around the guide
+    slug: str
+
+
+def discover(pages_dir: Path = PAGES_DIR) -> list[PageEntry]:
+    """Every `NN_slug.py` page file that exists, in order."""
+    entries = []
+    for path in sorted(pages_dir.glob("*.py")):
+        m = _NAME.match(path.stem)
+        if m:
+            number = int(m.group(1))
+            entries.append(PageEntry(path.stem, path, number // 10, m.group(2)))
+    return entries
+
+
+def section_label(part: int) -> str:
+    return t(f"nav.part{part}")
+
+
+def navigation():
+    """`st.navigation` over the discovered pages, grouped into sections by part."""
+    sections: dict[str, list] = {}
+    for entry in discover():
+        page = st.Page(
+            str(entry.path),
+            title=t(f"{entry.stem}.title"),
+            icon=t(f"{entry.stem}.icon"),
+            url_path="" if entry.part == 0 else entry.slug,
+            default=entry.part == 0,
+        )
+        sections.setdefault(section_label(entry.part), []).append(page)
+    return st.navigation(sections)

@@ -1,0 +1,17 @@
+"""Entry point: `streamlit run app`. It only routes."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from app.navigation import navigation  # noqa: E402
+from app.sidebar import render_sidebar  # noqa: E402
+from core.device import configure_threads, warm_up_in_background  # noqa: E402
+
+st.set_page_config(page_title="Deep Learning with PyTorch", page_icon="🔥", layout="wide")
+configure_threads()
+warm_up_in_background()
+render_sidebar()
+navigation().run()

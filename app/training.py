@@ -1,0 +1,141 @@
+"""The live training panel every page reuses: Train/Stop, progress with ETA, charts, summary.
+
+Training runs in a `core.jobs.TrainingJob` thread; a fragment polls it twice a second, so
+drawing never slows the loop, and a slider move, Stop or a page switch loses no finished epoch.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from app.charts import draw_chart, history_charts
+from app.i18n import t
+from core.jobs import TrainingJob
+
+POLL_SECONDS = 1.0
+JOBS_KEY = "_jobs"
+SEEN_KEY = "_jobs_seen_done"
+FINISH_HOOKS: list[Callable[[str, TrainingJob], None]] = []  # e.g. the run store
+
+
+def jobs() -> dict[str, TrainingJob]:
+    return st.session_state.setdefault(JOBS_KEY, {})
+
+
+def current_job(key: str) -> TrainingJob | None:
+    return jobs().get(key)
+
+
+def finished_job(key: str) -> TrainingJob | None:
+    """The panel's last job, if it is done and trained at least one epoch."""
+    job = current_job(key)
+    return job if job is not None and job.done and job.records else None
+
+
+def _labels() -> dict[str, str]:
+    return {k: t(f"train.{k}") for k in ("loss_title", "lr_title", "epoch", "loss", "lr", "split")}
+
+
+def _start(key: str, make_job: Callable[[], TrainingJob]) -> None:
+    try:
+        job = make_job()
+    except ValueError as exc:  # impossible settings: say why instead of crashing
+        st.error(t("train.bad_config", reason=str(exc)))
+        return
+    running = current_job(key)
+    if running is not None and not running.done:
+        running.stop()
+    jobs()[key] = job
+    st.session_state.setdefault(SEEN_KEY, set()).discard(key)
+    if not job.start():
+        st.warning(t("train.busy"))
+
+
+def _status_message(job: TrainingJob) -> None:
+    n = len(job.records)
+    if job.status == "finished":
+        st.success(t("train.finished", epochs=n, seconds=f"{job.elapsed:.1f}"))
+    elif job.status == "early_stopped":
+        st.success(t("train.early_stopped", epochs=n, best=job.best.best_epoch))
+    elif job.status == "stopped":
+        st.info(t("train.stopped", epochs=n))
+    elif job.status == "diverged":
+        st.error(t("train.diverged", epoch=n, lr=f"{job.config.lr:g}"))
+    elif job.status == "failed":
+        st.error(t("train.failed", error=job.error or ""))
+    elif job.status == "busy":
+        st.warning(t("train.busy"))
+
+
+def _summary(job: TrainingJob, score_title: str | None) -> None:
+    finite = [r for r in job.records if r.val_loss == r.val_loss]
+    if not finite:
+        return
+    best = min(finite, key=lambda r: r.val_loss)
+    cols = st.columns(4)
+    cols[0].metric(t("train.best_val_loss"), f"{best.val_loss:.4f}", help=t("train.best_epoch", epoch=best.epoch))
+    if score_title and best.val_score is not None:
+        cols[1].metric(t("train.best_val_score", score=score_title), f"{best.val_score:.2%}"
+                       if job.data.task != "regression" else f"{best.val_score:.3f}")
+    cols[2].metric(t("train.epochs_done"), f"{len(job.records)}/{job.config.num_epochs}")
+    cols[3].metric(t("train.time"), f"{job.elapsed:.1f} s")
+    if job.best.state is not None and job.status != "diverged":
+        st.download_button(
+            t("train.download"), job.checkpoint_bytes(), file_name=f"{job.meta.get('page', 'model')}_best.pt",
+            mime="application/octet-stream", key=f"dl_{id(job)}", on_click="ignore",
+        )
+
+
+def _draw(key: str, job: TrainingJob, score_title: str | None) -> None:
+    running = not job.done
+    if running:
+        eta = job.eta_seconds
+        text = t("train.progress", epoch=len(job.records), total=job.config.num_epochs,
+                 eta=f"{eta:.0f}" if eta is not None else "…")
+        st.progress(min(1.0, job.progress), text=text)
+        if st.button(t("train.stop"), key=f"stop_{key}", type="secondary", icon="⏹"):
+            job.stop()
+    else:
+        _status_message(job)
+    if job.records:
+        charts = history_charts(job.records, _labels(), score_title)
+        cols = st.columns(2)
+        for i, chart in enumerate(charts[:2]):
+            with cols[i]:
+                draw_chart(chart)
+        if len(charts) > 2:
+            draw_chart(charts[2])
+    if not running:
+        _summary(job, score_title)
+
+
+def training_panel(
+    key: str,
+    make_job: Callable[[], TrainingJob],
+    score_title: str | None = None,
+    button_label: str | None = None,
+) -> TrainingJob | None:
+    """Train/Stop controls and live charts for the job `make_job` builds. Returns the job."""
+    job = current_job(key)
+    busy = job is not None and not job.done
+    if st.button(button_label or t("train.start"), key=f"train_{key}", type="primary", icon="▶", disabled=busy):
+        _start(key, make_job)
+        job = current_job(key)
+    if job is None:
+        st.caption(t("train.idle"))
+        return None
+
+    @st.fragment(run_every=POLL_SECONDS if not job.done else None)
+    def live() -> None:
+        _draw(key, job, score_title)
+        seen = st.session_state.setdefault(SEEN_KEY, set())
+        if job.done and key not in seen:
+            seen.add(key)
+            for hook in FINISH_HOOKS:
+                hook(key, job)
+            if job.status != "busy":
+                st.rerun()  # redraw the whole page so post-training views appear
+
+    live()
+    return job

@@ -1,0 +1,140 @@
+"""Widgets whose values live in the URL, so a copied link reproduces the same settings.
+
+Each helper seeds its widget from `st.query_params` on first render, after validating and
+clamping the value like widget input; a malformed value falls back to the default and leaves a
+notice. After rendering, a value that differs from the default is written back to the URL.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+NOTICES_KEY = "_url_notices"
+
+
+def _note_bad(key: str, raw: str) -> None:
+    st.session_state.setdefault(NOTICES_KEY, []).append((key, raw))
+
+
+def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
+    """Put the URL's value (or the default) into session state before the widget is drawn."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    value = default
+    if raw is not None:
+        try:
+            value = parse(raw)
+        except (ValueError, TypeError, OverflowError):
+            _note_bad(key, raw)
+    st.session_state[key] = value
+
+
+def _publish(key: str, value: Any, default: Any, fmt: Callable[[Any], str] = str) -> None:
+    try:
+        if value == default:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != fmt(value):
+            st.query_params[key] = fmt(value)
+    except Exception:  # query params are a convenience; never break the page over them
+        pass
+
+
+def _clamp_number(raw: str, lo, hi, is_int: bool, step=None):
+    x = float(raw)
+    if not math.isfinite(x):
+        raise ValueError(raw)
+    x = min(max(x, lo), hi)
+    if is_int:
+        return int(round(x))
+    if step:
+        x = lo + round((x - lo) / step) * step
+        x = min(max(x, lo), hi)
+    return x
+
+
+def slider(key: str, label: str, min_value, max_value, value, step=None, **kwargs):
+    """`st.slider` for one int or float, synced with the URL."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    _seed(key, value, lambda raw: _clamp_number(raw, min_value, max_value, is_int, step))
+    out = st.slider(label, min_value, max_value, step=step, key=key, **kwargs)
+    _publish(key, out, value, (lambda v: str(v)) if is_int else (lambda v: f"{v:g}"))
+    return out
+
+
+def number(key: str, label: str, min_value, max_value, value, step=None, **kwargs):
+    """`st.number_input`, clamped and synced with the URL."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    _seed(key, value, lambda raw: _clamp_number(raw, min_value, max_value, is_int))
+    out = st.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
+    _publish(key, out, value, (lambda v: str(v)) if is_int else (lambda v: f"{v:g}"))
+    return out
+
+
+def _parse_option(options: Sequence, raw: str):
+    for opt in options:
+        if str(opt) == raw:
+            return opt
+    raise ValueError(raw)
+
+
+def select(key: str, label: str, options: Sequence, value=None, format_func=str, radio: bool = False, **kwargs):
+    """`st.selectbox` (or `st.radio`) over `options`, synced with the URL by option value."""
+    default = options[0] if value is None else value
+    _seed(key, default, lambda raw: _parse_option(options, raw))
+    widget = st.radio if radio else st.selectbox
+    out = widget(label, options, key=key, format_func=format_func, **kwargs)
+    _publish(key, out, default)
+    return out
+
+
+def select_slider(key: str, label: str, options: Sequence, value, format_func=str, **kwargs):
+    """`st.select_slider` over discrete `options` (log-spaced learning rates, say)."""
+    _seed(key, value, lambda raw: _parse_option(options, raw))
+    out = st.select_slider(label, options, key=key, format_func=format_func, **kwargs)
+    _publish(key, out, value)
+    return out
+
+
+def toggle(key: str, label: str, value: bool = False, **kwargs) -> bool:
+    """`st.toggle`, synced with the URL as 1/0."""
+    def parse(raw: str) -> bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
+
+    _seed(key, value, parse)
+    out = st.toggle(label, key=key, **kwargs)
+    _publish(key, out, value, lambda v: "1" if v else "0")
+    return out
+
+
+def int_list(key: str, label: str, value: tuple[int, ...], lo: int = 1, hi: int = 1024, max_len: int = 12, **kwargs) -> tuple[int, ...]:
+    """A text box of comma-separated layer widths, e.g. "64, 32". Bad entries fall back."""
+    def parse(raw: str) -> str:
+        widths = [int(w) for w in raw.replace(" ", "").split(",") if w]
+        if not 1 <= len(widths) <= max_len:
+            raise ValueError(raw)
+        return ", ".join(str(min(max(w, lo), hi)) for w in widths)
+
+    default_text = ", ".join(map(str, value))
+    _seed(key, default_text, parse)
+    text = st.text_input(label, key=key, **kwargs)
+    try:
+        widths = tuple(int(p) for p in parse(text).split(", "))
+    except ValueError:
+        st.warning(f"“{text}” → {default_text}")
+        widths = value
+    _publish(key, ", ".join(map(str, widths)), default_text)
+    return widths
+
+
+def url_notices() -> list[tuple[str, str]]:
+    """(key, raw value) pairs from the URL that were malformed and replaced by defaults."""
+    return st.session_state.pop(NOTICES_KEY, [])

@@ -1,0 +1,99 @@
+"""Load a learner's CSV into a `Dataset`, refusing bad input with a specific reason."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.datasets import Dataset
+
+MAX_BYTES = 20 * 2**20
+MAX_ROWS = 200_000
+MIN_ROWS = 10
+MAX_CLASSES_FOR_AUTO = 20
+
+
+class CSVError(ValueError):
+    """`code` names the problem (for translated messages); `params` fill its blanks."""
+
+    def __init__(self, code: str, message: str, **params) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+def _fmt_size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+
+
+def _infer_task(target: pd.Series) -> str:
+    if not pd.api.types.is_numeric_dtype(target):
+        return "multiclass"
+    values = target.to_numpy()
+    is_int = np.all(np.equal(np.mod(values, 1), 0))
+    if is_int and target.nunique() <= MAX_CLASSES_FOR_AUTO:
+        return "binary" if target.nunique() == 2 else "multiclass"
+    return "regression"
+
+
+def load_csv(
+    raw: bytes,
+    target: str | None = None,
+    task: str = "auto",
+    name: str = "csv",
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> Dataset:
+    """Parse `raw` CSV bytes. The target defaults to the last column; the task is inferred."""
+    if len(raw) > max_bytes:
+        raise CSVError("too_large", f"file is {_fmt_size(len(raw))}, over the {_fmt_size(max_bytes)} limit",
+                       size=_fmt_size(len(raw)), limit=_fmt_size(max_bytes))
+    if not raw.strip():
+        raise CSVError("empty", "the file is empty")
+    try:
+        df = pd.read_csv(io.BytesIO(raw), nrows=max_rows + 1)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        detail = str(exc).splitlines()[0][:200]
+        raise CSVError("unreadable", f"not readable as CSV: {detail}", detail=detail) from exc
+    if len(df) == 0:
+        raise CSVError("header_only", "the file has a header but no rows")
+    if len(df) > max_rows:
+        raise CSVError("too_many_rows", f"more than {max_rows} rows", rows=f"> {max_rows}", limit=max_rows)
+    if df.shape[1] < 2:
+        raise CSVError("too_few_columns", "need at least one feature and one target column")
+    target = df.columns[-1] if target is None else target
+    if target not in df.columns:
+        cols = ", ".join(map(str, df.columns[:20]))
+        raise CSVError("bad_target", f"no column named {target!r}", target=target, columns=cols)
+    features = df.drop(columns=[target])
+    non_numeric = [str(c) for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    if non_numeric:
+        raise CSVError("non_numeric", f"non-numeric feature columns: {non_numeric}", columns=", ".join(non_numeric[:10]))
+    missing = df.isna()
+    if missing.values.any():
+        cols = [str(c) for c in df.columns[missing.any().to_numpy()]]
+        count = int(missing.values.sum())
+        raise CSVError("missing", f"{count} missing cells in {cols}", count=count, columns=", ".join(cols[:10]))
+    X = features.to_numpy(dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise CSVError("missing", "infinite values in the features", count=int((~np.isfinite(X)).sum()),
+                       columns=", ".join(map(str, features.columns[~np.isfinite(X).all(axis=0)][:10])))
+    y_col = df[target]
+    task = _infer_task(y_col) if task == "auto" else task
+    if len(df) < MIN_ROWS:
+        raise CSVError("too_few_rows", f"only {len(df)} rows", rows=len(df), minimum=MIN_ROWS)
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(y_col):
+            raise CSVError("non_numeric", "a regression target must be numeric", columns=str(target))
+        y = torch.as_tensor(y_col.to_numpy(dtype=np.float32))
+        classes: tuple[str, ...] = ()
+    else:
+        labels = sorted(y_col.unique(), key=str)
+        if len(labels) < 2:
+            raise CSVError("single_class", "only one class in the target", target=target, value=str(labels[0]))
+        index = {v: i for i, v in enumerate(labels)}
+        y = torch.as_tensor(y_col.map(index).to_numpy(dtype=np.int64))
+        classes = tuple(str(v) for v in labels)
+        task = "binary" if len(classes) == 2 else "multiclass"
+    return Dataset(name, torch.as_tensor(X), y, task, tuple(map(str, features.columns)), classes)

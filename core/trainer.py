@@ -1,0 +1,326 @@
+"""One training loop for every page: `fit(...)` yields an `EpochRecord` per epoch."""
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.datasets import Splits
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
+SCHEDULERS = ("none", "cosine", "step", "onecycle")
+DIVERGENCE_FACTOR = 50.0  # an epoch loss this many times the first batch's counts as divergence
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    num_epochs: int = 20
+    batch_size: int = 64
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    scheduler: str = "none"
+    step_size: int = 10  # StepLR: epochs between decays
+    gamma: float = 0.5  # StepLR: decay factor
+    patience: int = 0  # early stopping on val loss; 0 switches it off
+    clip_grad_norm: float = 0.0  # 0 switches clipping off
+    amp: bool = False  # bf16 autocast on CPU, fp16 + GradScaler on CUDA
+    seed: int = 0
+    track_layer_grads: bool = False
+    device: str = "cpu"
+
+
+def check_train_config(config: TrainConfig, n_train: int | None = None) -> None:
+    """Raise ValueError with a clear reason for impossible hyperparameters."""
+    if config.optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {config.optimizer!r}; choose one of {OPTIMIZERS}")
+    if config.scheduler not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler {config.scheduler!r}; choose one of {SCHEDULERS}")
+    if config.num_epochs < 1:
+        raise ValueError("train for at least one epoch")
+    if config.batch_size < 1:
+        raise ValueError("the batch size must be at least 1")
+    if not config.lr > 0 or not math.isfinite(config.lr):
+        raise ValueError("the learning rate must be a positive number")
+    if config.weight_decay < 0 or config.clip_grad_norm < 0 or config.patience < 0:
+        raise ValueError("weight decay, clipping and patience cannot be negative")
+    if n_train is not None and n_train < 2:
+        raise ValueError("the training split needs at least 2 samples")
+
+
+@dataclass
+class EpochRecord:
+    epoch: int  # 1-based
+    num_epochs: int
+    train_loss: float
+    val_loss: float
+    train_score: float | None  # accuracy for classification, R² for regression
+    val_score: float | None
+    lr: float
+    grad_norm: float  # mean total gradient norm (before clipping) over the epoch's steps
+    seconds: float
+    layer_grad_norms: dict[str, float] | None = None
+    stop_reason: str | None = None  # "diverged" | "early_stopping" on the last record
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Callback:
+    """Hooks that `fit` calls; return True from `on_epoch_end` to stop training."""
+
+    def on_train_begin(self, model: nn.Module) -> None: ...
+
+    def on_epoch_end(self, record: EpochRecord, model: nn.Module) -> bool | None: ...
+
+    def on_train_end(self, model: nn.Module) -> None: ...
+
+
+class BestWeights(Callback):
+    """Keeps a CPU copy of the weights with the lowest validation loss."""
+
+    def __init__(self) -> None:
+        self.best_loss = math.inf
+        self.best_epoch = 0
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def on_epoch_end(self, record, model):
+        if record.val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = record.val_loss, record.epoch
+            self.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+class EarlyStopping(BestWeights):
+    """Stops after `patience` epochs without a better val loss and restores the best weights."""
+
+    def __init__(self, patience: int) -> None:
+        super().__init__()
+        self.patience = patience
+
+    def on_epoch_end(self, record, model):
+        super().on_epoch_end(record, model)
+        if record.epoch - self.best_epoch >= self.patience:
+            record.stop_reason = record.stop_reason or "early_stopping"
+            return True
+        return None
+
+    def on_train_end(self, model):
+        if self.state is not None:
+            model.load_state_dict(self.state)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def output_size(task: str, num_classes: int) -> int:
+    """Logits per sample: one per class, or a single one for binary and regression."""
+    return num_classes if task == "multiclass" else 1
+
+
+def loss_fn(task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    if task == "multiclass":
+        return F.cross_entropy
+    if task == "binary":
+        return lambda out, y: F.binary_cross_entropy_with_logits(out.reshape(-1), y.float())
+    return lambda out, y: F.mse_loss(out.reshape(-1), y.float())
+
+
+def correct_count(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Number of right predictions as a 0-d tensor (no host sync)."""
+    if task == "multiclass":
+        return (out.argmax(dim=1) == y).sum()
+    return ((out.reshape(-1) > 0).long() == y).sum()
+
+
+def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
+    wd, lr = config.weight_decay, config.lr
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, weight_decay=wd)
+    if config.optimizer == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    return torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
+
+
+def make_scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
+    """Returns (scheduler, steps_per_batch): one-cycle steps every batch, the others every epoch."""
+    if config.scheduler == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.num_epochs), False
+    if config.scheduler == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, config.step_size, config.gamma), False
+    if config.scheduler == "onecycle":
+        total = config.num_epochs * steps_per_epoch
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total), True
+    return None, False
+
+
+def _weight_params(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
+    """Parameters that are weights of a layer (dim ≥ 2), in forward order."""
+    return [(n.removesuffix(".weight"), p) for n, p in model.named_parameters() if p.dim() >= 2 and p.requires_grad]
+
+
+@torch.no_grad()
+def evaluate_loss(model, X, y, task: str, batch_size: int = 4096) -> tuple[float, float | None]:
+    """Mean loss and score (accuracy, or R² for regression) over (X, y), one host sync."""
+    model.eval()
+    criterion = loss_fn(task)
+    loss_sum = torch.zeros((), device=X.device)
+    correct = torch.zeros((), device=X.device, dtype=torch.long)
+    outs = []
+    for i in range(0, len(X), batch_size):
+        out = model(X[i : i + batch_size]).float()
+        yb = y[i : i + batch_size]
+        loss_sum += criterion(out, yb) * len(yb)
+        if task == "regression":
+            outs.append(out.reshape(-1))
+        else:
+            correct += correct_count(task, out, yb)
+    n = max(1, len(X))
+    if task == "regression":
+        pred = torch.cat(outs)
+        ss_res = ((y.float() - pred) ** 2).sum()
+        ss_tot = ((y.float() - y.float().mean()) ** 2).sum().clamp_min(1e-12)
+        loss, r2 = (loss_sum / n).item(), (1 - ss_res / ss_tot).item()
+        return loss, r2
+    return (loss_sum / n).item(), correct.item() / n
+
+
+def fit(
+    model: nn.Module,
+    data: Splits,
+    config: TrainConfig,
+    callbacks: Iterable[Callback] = (),
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[EpochRecord]:
+    """Train `model` on `data`, yielding one record per finished epoch.
+
+    Data stays on the device and is batched by index; the host syncs once per epoch.
+    `should_stop` is polled between batches. A non-finite or exploding loss ends the run
+    with `stop_reason="diverged"` on the last record.
+    """
+    check_train_config(config, len(data.y_train))
+    callbacks = list(callbacks)
+    if config.patience > 0 and not any(isinstance(c, EarlyStopping) for c in callbacks):
+        callbacks.append(EarlyStopping(config.patience))
+    device = torch.device(config.device)
+    data = data.to(device)
+    model.to(device)
+    task, n = data.task, len(data.y_train)
+    X, y = data.X_train, data.y_train
+    criterion = loss_fn(task)
+    optimizer = make_optimizer(model.parameters(), config)
+    steps = math.ceil(n / config.batch_size)
+    scheduler, per_batch = make_scheduler(optimizer, config, steps)
+    use_amp = config.amp and device.type in ("cpu", "cuda", "mps")
+    amp_dtype = torch.bfloat16 if device.type == "cpu" else torch.float16
+    scaler = torch.amp.GradScaler(device.type) if use_amp and device.type == "cuda" else None
+    weights = _weight_params(model) if config.track_layer_grads else []
+    gen = torch.Generator(device=device).manual_seed(config.seed)
+    first_loss: float | None = None
+    for cb in callbacks:
+        cb.on_train_begin(model)
+    try:
+        for epoch in range(1, config.num_epochs + 1):
+            start = time.perf_counter()
+            model.train()
+            loss_sum = torch.zeros((), device=device)
+            correct = torch.zeros((), device=device, dtype=torch.long)
+            norm_sum = torch.zeros((), device=device)
+            layer_sum = torch.zeros(len(weights), device=device)
+            perm = torch.randperm(n, device=device, generator=gen)
+            for i in range(0, n, config.batch_size):
+                if should_stop is not None and should_stop():
+                    return
+                idx = perm[i : i + config.batch_size]
+                if len(idx) < 2 and n >= 2:
+                    continue  # a batch of one breaks BatchNorm and adds only noise
+                xb, yb = X[idx], y[idx]
+                with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
+                    out = model(xb)
+                    loss = criterion(out.float(), yb)
+                optimizer.zero_grad(set_to_none=True)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
+                else:
+                    loss.backward()
+                grads = [p.grad for p in model.parameters() if p.grad is not None]
+                if config.clip_grad_norm > 0:
+                    norm = nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
+                else:
+                    norm = nn.utils.get_total_norm(grads)
+                if weights:
+                    layer_sum += torch.stack([p.grad.detach().norm() for _, p in weights])
+                if scaler is not None:
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    optimizer.step()
+                if per_batch:
+                    scheduler.step()
+                loss_sum += loss.detach() * len(yb)
+                norm_sum += norm.detach()
+                if task != "regression":
+                    correct += correct_count(task, out.detach(), yb)
+                if first_loss is None:
+                    first_loss = loss.item()  # one sync, once per run: the divergence yardstick
+            lr = optimizer.param_groups[0]["lr"]
+            if scheduler is not None and not per_batch:
+                scheduler.step()
+            train_loss = (loss_sum / n).item()
+            diverged = not math.isfinite(train_loss) or (
+                first_loss is not None and math.isfinite(first_loss) and train_loss > DIVERGENCE_FACTOR * max(first_loss, 1e-3)
+            )
+            if diverged:
+                val_loss, val_score = math.nan, None
+            else:
+                val_loss, val_score = evaluate_loss(model, data.X_val, data.y_val, task)
+                diverged = not math.isfinite(val_loss)
+            if task == "regression":
+                train_score = None if diverged else evaluate_loss(model, X, y, task)[1]
+            else:
+                train_score = correct.item() / n
+            record = EpochRecord(
+                epoch=epoch,
+                num_epochs=config.num_epochs,
+                train_loss=train_loss,
+                val_loss=val_loss,
+                train_score=train_score,
+                val_score=val_score,
+                lr=lr,
+                grad_norm=(norm_sum / steps).item(),
+                seconds=time.perf_counter() - start,
+                layer_grad_norms={name: v for (name, _), v in zip(weights, (layer_sum / steps).tolist())} or None,
+                stop_reason="diverged" if diverged else None,
+            )
+            stop = diverged
+            if not diverged:
+                for cb in callbacks:
+                    stop = bool(cb.on_epoch_end(record, model)) or stop
+            yield record
+            if stop:
+                return
+    finally:
+        for cb in callbacks:
+            cb.on_train_end(model)
+
+
+def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached CPU copy of the model's weights."""
+    return copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+

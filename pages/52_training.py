@@ -1,0 +1,47 @@
+"""5.2 Training: the full loop on a chosen dataset and model, live."""
+
+import streamlit as st
+
+from app.code import show_code
+from app.controls import dataset_picker, model_controls, score_title, train_controls
+from app.page import start_page
+from app.training import finished_job, training_panel
+from core.evaluation import score_agreement
+from core.recipes import DIGITS_CNN, DIGITS_MLP, Recipe, make_job, prepare_data
+from core.trainer import EarlyStopping, fit
+
+page = start_page(__file__)
+T = page.T
+
+with page.play:
+    ds = dataset_picker("tr_")
+    if ds is None:
+        st.info(T("need_data"))
+        st.stop()
+    st.caption(T("data_caption", name=ds.name, n=len(ds.y), f=ds.num_features, task=ds.task))
+    model = model_controls("tr_", ds, DIGITS_MLP)
+    base = DIGITS_CNN if model["model"] == "cnn" else DIGITS_MLP
+    train = train_controls("tr_", base.train)
+    recipe = Recipe(dataset=ds.name, **model, train=train)
+    st.session_state["last_recipe"] = recipe
+    training_panel(
+        "training",
+        lambda: make_job(recipe, prepare_data(recipe, ds), page="52_training"),
+        score_title=score_title(ds.task),
+    )
+
+with page.check:
+    job = finished_job("training")
+    if job is None:
+        st.info(T("check_needs_run"))
+    else:
+        loop_score, ref = score_agreement(job.best_model(), job.data.X_val, job.data.y_val, job.data.task)
+        c1, c2, c3 = st.columns(3)
+        c1.metric(T("ours_score"), f"{loop_score:.6f}")
+        c2.metric(T("sklearn_score"), f"{ref:.6f}")
+        c3.metric(T("difference"), f"{abs(loop_score - ref):.2e}")
+        st.caption(T("check_caption"))
+
+with page.code:
+    st.markdown(T("code_intro"))
+    show_code(fit, EarlyStopping, make_job)
