@@ -115,8 +115,12 @@ def training_panel(
     make_job: Callable[[], TrainingJob],
     score_title: str | None = None,
     button_label: str | None = None,
+    live_extra: Callable[[TrainingJob], None] | None = None,
 ) -> TrainingJob | None:
-    """Train/Stop controls and live charts for the job `make_job` builds. Returns the job."""
+    """Train/Stop controls and live charts for the job `make_job` builds. Returns the job.
+
+    `live_extra(job)` draws page-specific live views (a decision boundary, say) on every poll.
+    """
     job = current_job(key)
     busy = job is not None and not job.done
     if st.button(button_label or t("train.start"), key=f"train_{key}", type="primary", icon="▶", disabled=busy):
@@ -129,6 +133,8 @@ def training_panel(
     @st.fragment(run_every=POLL_SECONDS if not job.done else None)
     def live() -> None:
         _draw(key, job, score_title)
+        if live_extra is not None and job.model is not None:
+            live_extra(job)
         seen = st.session_state.setdefault(SEEN_KEY, set())
         if job.done and key not in seen:
             seen.add(key)

@@ -82,7 +82,7 @@ def make_splits(ds: Dataset, val_frac: float = 0.15, test_frac: float = 0.15, se
     if not 0 < val_frac < 1 or not 0 <= test_frac < 1 or val_frac + test_frac >= 0.9:
         raise ValueError("val_frac and test_frac must leave at least 10% of the data for training")
     idx = np.arange(len(ds.y))
-    strat = ds.y.numpy() if ds.task != "regression" else None
+    strat = ds.y.numpy() if ds.task != "regression" and ds.y.dim() == 1 else None
     if test_frac > 0:
         rest, test = train_test_split(idx, test_size=test_frac, random_state=seed, stratify=strat)
     else:

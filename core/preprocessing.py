@@ -11,16 +11,18 @@ def _safe_scale(scale: torch.Tensor) -> torch.Tensor:
 
 
 class Scaler:
-    """x' = (x - center) / scale, with per-column `center` and `scale` learned by `fit`."""
+    """x' = (x - center) / scale, with per-column `center` and `scale` learned by `fit`.
 
-    name = "identity"
+    The base class is the identity: it leaves any tensor (token ids, images) untouched."""
+
+    name = "none"
 
     def __init__(self) -> None:
         self.center: torch.Tensor | None = None
         self.scale: torch.Tensor | None = None
 
     def _stats(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return torch.zeros(X.shape[1], dtype=X.dtype), torch.ones(X.shape[1], dtype=X.dtype)
+        return torch.zeros(1), torch.ones(1)
 
     def fit(self, X: torch.Tensor) -> Scaler:
         center, scale = self._stats(X)
@@ -33,10 +35,14 @@ class Scaler:
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:
         self._check()
+        if type(self) is Scaler:
+            return X
         return (X - self.center.to(X)) / self.scale.to(X)
 
     def inverse_transform(self, X: torch.Tensor) -> torch.Tensor:
         self._check()
+        if type(self) is Scaler:
+            return X
         return X * self.scale.to(X) + self.center.to(X)
 
     def fit_transform(self, X: torch.Tensor) -> torch.Tensor:

@@ -130,17 +130,19 @@ def output_size(task: str, num_classes: int) -> int:
 
 
 def loss_fn(task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Cross-entropy, BCE-with-logits or MSE. Multiclass logits may carry extra dims: (B, T, C)
+    against labels (B, T) is scored token by token."""
     if task == "multiclass":
-        return F.cross_entropy
+        return lambda out, y: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
     if task == "binary":
         return lambda out, y: F.binary_cross_entropy_with_logits(out.reshape(-1), y.float())
-    return lambda out, y: F.mse_loss(out.reshape(-1), y.float())
+    return lambda out, y: F.mse_loss(out.reshape(-1), y.float().reshape(-1))
 
 
 def correct_count(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Number of right predictions as a 0-d tensor (no host sync)."""
+    """Number of right predictions (tokens, for sequence outputs) as a 0-d tensor (no host sync)."""
     if task == "multiclass":
-        return (out.argmax(dim=1) == y).sum()
+        return (out.argmax(dim=-1) == y).sum()
     return ((out.reshape(-1) > 0).long() == y).sum()
 
 
@@ -192,12 +194,12 @@ def evaluate_loss(model, X, y, task: str, batch_size: int = 4096) -> tuple[float
             correct += correct_count(task, out, yb)
     n = max(1, len(X))
     if task == "regression":
-        pred = torch.cat(outs)
-        ss_res = ((y.float() - pred) ** 2).sum()
-        ss_tot = ((y.float() - y.float().mean()) ** 2).sum().clamp_min(1e-12)
+        pred, target = torch.cat(outs), y.float().reshape(-1)
+        ss_res = ((target - pred) ** 2).sum()
+        ss_tot = ((target - target.mean()) ** 2).sum().clamp_min(1e-12)
         loss, r2 = (loss_sum / n).item(), (1 - ss_res / ss_tot).item()
         return loss, r2
-    return (loss_sum / n).item(), correct.item() / n
+    return (loss_sum / n).item(), correct.item() / max(1, y.numel())
 
 
 def fit(
@@ -243,6 +245,7 @@ def fit(
             norm_sum = torch.zeros((), device=device)
             layer_sum = torch.zeros(len(weights), device=device)
             perm = torch.randperm(n, device=device, generator=gen)
+            seen = 0  # labels scored this epoch (tokens, for sequence outputs)
             for i in range(0, n, config.batch_size):
                 if should_stop is not None and should_stop():
                     return
@@ -277,6 +280,7 @@ def fit(
                 norm_sum += norm.detach()
                 if task != "regression":
                     correct += correct_count(task, out.detach(), yb)
+                    seen += yb.numel()
                 if first_loss is None:
                     first_loss = loss.item()  # one sync, once per run: the divergence yardstick
             lr = optimizer.param_groups[0]["lr"]
@@ -294,7 +298,7 @@ def fit(
             if task == "regression":
                 train_score = None if diverged else evaluate_loss(model, X, y, task)[1]
             else:
-                train_score = correct.item() / n
+                train_score = correct.item() / max(1, seen)
             record = EpochRecord(
                 epoch=epoch,
                 num_epochs=config.num_epochs,

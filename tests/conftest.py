@@ -1,0 +1,54 @@
+"""Shared test helpers: the repo on sys.path, AppTest for one page, waiting for training jobs."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+def page_path(stem: str) -> str:
+    return str(ROOT / "pages" / f"{stem}.py")
+
+
+def open_page(stem: str, lang: str = "en", timeout: float = 120, **state):
+    """Run one page in AppTest with the sidebar's settings preset (language, seed, CPU)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(page_path(stem), default_timeout=timeout)
+    at.session_state["lang"] = lang
+    at.session_state["force_cpu"] = True
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def wait_for_jobs(at, timeout: float = 120):
+    """Join every training job the page started, then rerun so the page shows the results."""
+    jobs = at.session_state["_jobs"] if "_jobs" in at.session_state else {}
+    for job in jobs.values():
+        job.join(timeout)
+        assert job.done, f"job still {job.status} after {timeout} s"
+    return at.run()
+
+
+def texts(at) -> str:
+    """Everything the page shows as text, joined: markdown, captions, alerts, metrics, titles."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info", "warning", "error",
+                 "exception", "latex", "code"):
+        parts += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(parts)
+
+
+@pytest.fixture(params=["en", "ru"])
+def lang(request) -> str:
+    return request.param

@@ -1,0 +1,50 @@
+"""5.2 Training: widgets build the run, training shows charts and a summary, in EN and RU."""
+from conftest import open_page, texts, wait_for_jobs
+
+
+def test_renders_all_five_parts(lang):
+    at = open_page("52_training", lang)
+    assert not at.exception
+    assert len(at.tabs) == 5
+    assert at.latex, "the idea tab shows formulas"
+    assert len(at.radio) >= 3, "the quiz asks its questions"
+    assert any("def fit" in c.value for c in at.code), "the code tab shows the real trainer source"
+
+
+def test_training_runs_and_reports(lang):
+    at = open_page("52_training", lang)
+    at.slider(key="tr_epochs").set_value(3).run()
+    at.button(key="train_training").click().run()
+    at = wait_for_jobs(at)
+    assert not at.exception
+    job = at.session_state["_jobs"]["training"]
+    assert job.status == "finished" and len(job.records) == 3
+    shown = texts(at)
+    assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпох" in shown)
+    assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart"), "live charts drawn"
+    # the Check tab compares the loop's score with sklearn's on the same predictions
+    assert "0.00e+00" in shown
+
+
+def test_diverging_learning_rate_gives_a_clear_message():
+    at = open_page("52_training", "en")
+    at.select_slider(key="tr_lr").set_value(10.0).run()
+    at.selectbox(key="tr_opt").set_value("sgd").run()
+    at.slider(key="tr_epochs").set_value(5).run()
+    at.button(key="train_training").click().run()
+    at = wait_for_jobs(at)
+    assert not at.exception
+    assert at.session_state["_jobs"]["training"].status == "diverged"
+    assert any("diverged" in e.value for e in at.error)
+
+
+def test_cnn_needs_images_and_regression_uses_r2():
+    at = open_page("52_training", "en")
+    at.selectbox(key="tr_ds").set_value("diabetes").run()
+    assert not at.exception
+    assert at.selectbox(key="tr_model").options == ["MLP"]
+    at.slider(key="tr_epochs").set_value(2).run()
+    at.button(key="train_training").click().run()
+    at = wait_for_jobs(at)
+    assert at.session_state["_jobs"]["training"].data.task == "regression"
+    assert "R²" in texts(at)
