@@ -10,10 +10,13 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from core import limits as hosted_limits
 from core.datasets import Splits
+from core.limits import LimitExceeded, Limits
 from core.trainer import BestWeights, EpochRecord, TrainConfig, fit, seed_everything
 
-FINAL_STATES = ("finished", "stopped", "diverged", "early_stopped", "failed", "busy")
+# "busy": no free slot on the server; "refused": hosted-mode limits forbid these settings
+FINAL_STATES = ("finished", "stopped", "diverged", "early_stopped", "failed", "busy", "refused")
 
 
 class JobSlots:
@@ -23,6 +26,11 @@ class JobSlots:
         self._lock = threading.Lock()
         self.limit = limit
         self.active = 0
+
+    @property
+    def free(self) -> int:
+        with self._lock:
+            return max(0, self.limit - self.active)
 
     def try_acquire(self) -> bool:
         with self._lock:
@@ -54,10 +62,17 @@ class TrainingJob:
         meta: dict | None = None,
         on_record: Callable[[TrainingJob, EpochRecord], None] | None = None,
         on_finish: Callable[[TrainingJob], None] | None = None,
+        on_start: Callable[[TrainingJob], None] | None = None,
     ) -> None:
         self.build_model, self.data, self.config = build_model, data, config
         self.meta = dict(meta or {})
-        self.on_record, self.on_finish = on_record, on_finish
+        self.on_record, self.on_finish, self.on_start = on_record, on_finish, on_start
+        self.listeners: list = []  # objects with optional on_start/on_record/on_finish (the run store)
+        self.listener_errors: list[str] = []
+        self.limits: Limits | None = None  # the limits this job was checked against
+        self.limit_notes: tuple[tuple[str, dict], ...] = ()  # clamps hosted mode applied
+        self.refusal: LimitExceeded | None = None
+        self.num_parameters: int | None = None
         self.records: list[EpochRecord] = []
         self.status = "pending"
         self.error: str | None = None
@@ -69,8 +84,43 @@ class TrainingJob:
         self._thread: threading.Thread | None = None
 
     # --- control ---------------------------------------------------------------------------
-    def start(self, slots: JobSlots = SLOTS) -> bool:
-        """Train in a daemon thread. Returns False (status "busy") when no slot is free."""
+    def check_limits(self, limits: Limits | None = None) -> bool:
+        """Apply hosted-mode limits once, before training: clamp epochs and data, refuse big models."""
+        if self.limits is not None:
+            return self.refusal is None
+        self.limits = limits or hosted_limits.current()
+        try:
+            enforced = hosted_limits.enforce(self.limits, self.config, self.data, self.build_model)
+        except LimitExceeded as exc:
+            self.refusal, self.status, self.error = exc, "refused", str(exc)
+            self.started_at = self.finished_at = time.perf_counter()
+            return False
+        self.config, self.data, self.limit_notes = enforced.config, enforced.data, enforced.notes
+        if enforced.parameters >= 0:
+            self.num_parameters = enforced.parameters
+        return True
+
+    def add_listener(self, listener) -> None:
+        self.listeners.append(listener)
+
+    def _notify(self, event: str, *args) -> None:
+        """Call the hook `event` on every listener; a failing listener never breaks training."""
+        for listener in self.listeners:
+            hook = getattr(listener, event, None)
+            if hook is None:
+                continue
+            try:
+                hook(self, *args)
+            except Exception as exc:
+                self.listener_errors.append(f"{event}: {type(exc).__name__}: {exc}")
+
+    def start(self, slots: JobSlots = SLOTS, limits: Limits | None = None) -> bool:
+        """Train in a daemon thread. Returns False with status "refused" (over the hosted limits)
+        or "busy" (no free slot on the server)."""
+        if not self.check_limits(limits):
+            return False
+        if slots is SLOTS and self.limits.hosted and slots.limit != self.limits.max_jobs:
+            slots.set_limit(self.limits.max_jobs)
         if not slots.try_acquire():
             self.status = "busy"
             return False
@@ -88,15 +138,23 @@ class TrainingJob:
 
     def run(self) -> TrainingJob:
         """Train in the calling thread (tests, benchmarks, scripts)."""
+        if not self.check_limits():
+            return self
         self.status = "running"
         self.started_at = time.perf_counter()
         try:
             seed_everything(self.config.seed)
             self.model = self.build_model()
+            if self.num_parameters is None:
+                self.num_parameters = sum(p.numel() for p in self.model.parameters())
+            if self.on_start is not None:
+                self.on_start(self)
+            self._notify("on_start")
             for record in fit(self.model, self.data, self.config, [self.best], should_stop=self._stop.is_set):
                 self.records.append(record)
                 if self.on_record is not None:
                     self.on_record(self, record)
+                self._notify("on_record", record)
             last = self.records[-1].stop_reason if self.records else None
             if last == "diverged":
                 self.status = "diverged"
@@ -112,6 +170,7 @@ class TrainingJob:
             self.traceback = traceback.format_exc()
         finally:
             self.finished_at = time.perf_counter()
+            self._notify("on_finish")
             if self.on_finish is not None:
                 self.on_finish(self)
         return self
