@@ -143,3 +143,33 @@ def image_grid(images: np.ndarray, captions: Sequence[str], title: str, cols: in
         .facet(alt.Facet("caption:N", title=None, sort=[f"{i + 1}. {c}" for i, c in enumerate(captions)]), columns=cols)
         .properties(title=title)
     )
+
+
+def scatter_chart(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, x_title: str, y_title: str,
+                  color_title: str = "", height: int = 300, size: int = 40) -> alt.Chart:
+    """Points coloured by a category (clusters, classes), with a tooltip on every point."""
+    enc = {
+        "x": alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
+        "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
+        "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title, format=".3g"), alt.Tooltip(f"{y}:Q", title=y_title, format=".3g")],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", title=color_title or color)
+        enc["tooltip"].insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
+    return alt.Chart(df).mark_circle(size=size, opacity=0.8).encode(**enc).properties(title=title, height=height)
+
+
+def labelled_grid(df: pd.DataFrame, x: str, y: str, value: str, label: str, title: str, x_title: str, y_title: str,
+                  value_title: str = "", scheme: str = "viridis", height: int = 300) -> alt.Chart:
+    """A heatmap whose cells also carry a text label (an arrow, a symbol); cells with no value stay grey."""
+    base = alt.Chart(df).encode(x=alt.X(f"{x}:O", title=x_title), y=alt.Y(f"{y}:O", title=y_title))
+    tooltip = [alt.Tooltip(f"{y}:O", title=y_title), alt.Tooltip(f"{x}:O", title=x_title),
+               alt.Tooltip(f"{label}:N", title=" "), alt.Tooltip(f"{value}:Q", title=value_title or value, format=".3g")]
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.condition(f"isValid(datum['{value}'])",
+                            alt.Color(f"{value}:Q", title=value_title or value, scale=alt.Scale(scheme=scheme)),
+                            alt.value("#bbbbbb")),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(fontSize=20, fontWeight="bold").encode(text=f"{label}:N", tooltip=tooltip)
+    return (cells + text).properties(title=title, height=height)
