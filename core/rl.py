@@ -68,8 +68,9 @@ def q_learning(env: GridWorld, episodes: int = 300, alpha: float = 0.5, gamma: f
     Q = np.zeros((env.n_states, len(ACTIONS)))
     rewards, steps = np.zeros(episodes), np.zeros(episodes, dtype=int)
     for ep in range(episodes):
-        cell, total = env.start, 0.0
-        for t in range(env.max_steps):
+        cell, total, n_steps = env.start, 0.0, 0
+        while n_steps < env.max_steps:
+            n_steps += 1
             s = env.state(cell)
             if rng.random() < epsilon:
                 a = int(rng.integers(len(ACTIONS)))
@@ -83,7 +84,7 @@ def q_learning(env: GridWorld, episodes: int = 300, alpha: float = 0.5, gamma: f
             cell = nxt
             if done:
                 break
-        rewards[ep], steps[ep] = total, t + 1
+        rewards[ep], steps[ep] = total, n_steps
     return QResult(Q, rewards, steps)
 
 

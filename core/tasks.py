@@ -9,7 +9,6 @@ from sklearn import metrics as skm
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
 from threadpoolctl import threadpool_limits
 
-
 # --- toy predictions the learner can spoil with noise ----------------------------------------
 
 def classification_example(kind: str, n: int = 40, noise: float = 0.5, n_classes: int = 3, n_labels: int = 4,
