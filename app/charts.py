@@ -173,3 +173,34 @@ def labelled_grid(df: pd.DataFrame, x: str, y: str, value: str, label: str, titl
     )
     text = base.mark_text(fontSize=20, fontWeight="bold").encode(text=f"{label}:N", tooltip=tooltip)
     return (cells + text).properties(title=title, height=height)
+
+
+def curve_with_point(df: pd.DataFrame, x: str, y: str, point: tuple[float, float], title: str, x_title: str,
+                     y_title: str, point_title: str = "", diagonal: bool = False, height: int = 280) -> alt.Chart:
+    """A curve (ROC, precision-recall) with one highlighted point, e.g. the current threshold."""
+    tip = [alt.Tooltip(f"{x}:Q", title=x_title, format=".3f"), alt.Tooltip(f"{y}:Q", title=y_title, format=".3f")]
+    enc = dict(x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
+               y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])), tooltip=tip)
+    curve = alt.Chart(df).mark_line(interpolate="step-after" if len(df) > 2 else "linear").encode(**enc)
+    dot_df = pd.DataFrame({x: [point[0]], y: [point[1]], "label": [point_title]})
+    dot = alt.Chart(dot_df).mark_point(size=160, filled=True, color="#E45756").encode(
+        **{**enc, "tooltip": [alt.Tooltip("label:N", title=" ")] + tip})
+    layers = [curve, dot]
+    if diagonal:
+        layers.insert(0, alt.Chart(pd.DataFrame({x: [0.0, 1.0], y: [0.0, 1.0]})).mark_line(
+            strokeDash=[4, 4], color="gray").encode(x=f"{x}:Q", y=f"{y}:Q"))
+    return alt.layer(*layers).properties(title=title, height=height)
+
+
+def scatter_with_line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
+                      line: str = "identity", height: int = 300) -> alt.Chart:
+    """Points with a dashed reference line: y = x ("identity", predicted vs actual) or y = 0 ("zero", residuals)."""
+    tip = [alt.Tooltip(f"{x}:Q", title=x_title, format=".3g"), alt.Tooltip(f"{y}:Q", title=y_title, format=".3g")]
+    points = alt.Chart(df).mark_circle(size=40, opacity=0.7).encode(
+        x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)), tooltip=tip)
+    lo, hi = float(min(df[x].min(), df[y].min())), float(max(df[x].max(), df[y].max()))
+    ref = (pd.DataFrame({x: [lo, hi], y: [lo, hi]}) if line == "identity"
+           else pd.DataFrame({x: [float(df[x].min()), float(df[x].max())], y: [0.0, 0.0]}))
+    rule = alt.Chart(ref).mark_line(strokeDash=[4, 4], color="#E45756").encode(x=f"{x}:Q", y=f"{y}:Q")
+    return alt.layer(points, rule).properties(title=title, height=height)

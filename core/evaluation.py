@@ -115,3 +115,84 @@ def score_agreement(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: st
     y_np = y.cpu().numpy()
     ref = skm.r2_score(y_np, y_hat) if task == "regression" else skm.accuracy_score(y_np, y_hat)
     return float(loop_score), float(ref)
+
+
+# --- from scratch, in torch: the Check tab compares these with sklearn -----------------------
+
+def confusion_matrix_torch(y_true, y_pred, num_classes: int) -> torch.Tensor:
+    """(C, C) counts, rows = true class, columns = predicted class, via one bincount."""
+    t = torch.as_tensor(np.asarray(y_true), dtype=torch.long).reshape(-1)
+    p = torch.as_tensor(np.asarray(y_pred), dtype=torch.long).reshape(-1)
+    return torch.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def prf_from_confusion(cm: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per-class precision, recall, F1 and support from a confusion matrix; 0 where undefined."""
+    cm = cm.double()
+    tp = cm.diag()
+    predicted, actual = cm.sum(dim=0), cm.sum(dim=1)  # column sums: predicted as c; row sums: truly c
+    safe = lambda num, den: torch.where(den > 0, num / den.clamp_min(1), torch.zeros_like(num))  # noqa: E731
+    precision, recall = safe(tp, predicted), safe(tp, actual)
+    f1 = safe(2 * precision * recall, precision + recall)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": actual}
+
+
+def macro_prf_torch(y_true, y_pred, num_classes: int) -> dict[str, float]:
+    """Macro-averaged precision, recall and F1 (the unweighted mean over classes), and accuracy."""
+    cm = confusion_matrix_torch(y_true, y_pred, num_classes)
+    per = prf_from_confusion(cm)
+    return {
+        "accuracy": float(cm.diag().sum() / cm.sum().clamp_min(1)),
+        "precision_macro": float(per["precision"].mean()),
+        "recall_macro": float(per["recall"].mean()),
+        "f1_macro": float(per["f1"].mean()),
+    }
+
+
+def regression_metrics_torch(y_true, y_pred) -> dict[str, float]:
+    """MSE, MAE, RMSE and R² = 1 − SS_res / SS_tot, in float64."""
+    t = torch.as_tensor(np.asarray(y_true), dtype=torch.float64).reshape(-1)
+    p = torch.as_tensor(np.asarray(y_pred), dtype=torch.float64).reshape(-1)
+    err = p - t
+    mse = float((err**2).mean())
+    ss_tot = float(((t - t.mean()) ** 2).sum())
+    return {
+        "mse": mse,
+        "mae": float(err.abs().mean()),
+        "rmse": mse**0.5,
+        "r2": 1.0 - float((err**2).sum()) / ss_tot if ss_tot > 0 else float("nan"),
+    }
+
+
+def compare_metrics(task: str, y_true, y_pred, num_classes: int = 0) -> list[dict]:
+    """Rows (metric, ours, sklearn, difference): our torch metrics beside sklearn's."""
+    rows = []
+    if task == "regression":
+        ours, ref = regression_metrics_torch(y_true, y_pred), regression_report(y_true, y_pred)
+    else:
+        ours = macro_prf_torch(y_true, y_pred, num_classes)
+        rep = classification_report(y_true, y_pred, labels=np.arange(num_classes))
+        ref = {"accuracy": rep.accuracy, "precision_macro": rep.precision_macro,
+               "recall_macro": rep.recall_macro, "f1_macro": rep.f1_macro}
+        cm = confusion_matrix_torch(y_true, y_pred, num_classes).numpy()
+        rows.append({"metric": "confusion_matrix", "ours": float(cm.trace()), "sklearn": float(rep.confusion.trace()),
+                     "difference": float(np.abs(cm - rep.confusion).max())})
+    for name in ref:
+        rows.append({"metric": name, "ours": ours[name], "sklearn": ref[name], "difference": abs(ours[name] - ref[name])})
+    return rows
+
+
+def curve_point(y_true_binary: np.ndarray, score: np.ndarray, threshold: float) -> dict[str, float]:
+    """Where `threshold` sits on the ROC curve (fpr, tpr) and the PR curve (recall, precision)."""
+    m = threshold_metrics(y_true_binary, score, threshold)
+    negatives, predicted = m["fp"] + m["tn"], m["tp"] + m["fp"]
+    return {**m, "fpr": m["fp"] / negatives if negatives else 0.0, "tpr": m["recall"],
+            "precision_point": m["precision"] if predicted else 1.0}
+
+
+def misclassified(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | None = None, limit: int = 24) -> np.ndarray:
+    """Indices of wrong predictions, the most confidently wrong first when class scores are given."""
+    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
+    if scores is not None and scores.ndim == 2 and len(wrong):
+        wrong = wrong[np.argsort(-scores[wrong, y_pred[wrong]], kind="stable")]
+    return wrong[:limit]
