@@ -1,0 +1,188 @@
+"""1.4 Optimization: torch.optim optimizers racing on 2-D surfaces, divergence, LR schedules."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class Surface:
+    f: Callable                      # f(x, y, kappa) on tensors
+    start: tuple[float, float]
+    minimum: tuple[float, float]     # one global minimum (Himmelblau has four, all with f = 0)
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    log_contours: bool
+
+
+SURFACES: dict[str, Surface] = {
+    # f = ½(x² + κ y²): curvatures 1 and κ, so gradient descent is stable only for lr < 2/κ
+    "bowl": Surface(lambda x, y, k: 0.5 * (x ** 2 + k * y ** 2), (-4.0, 1.5), (0.0, 0.0), (-5, 5), (-2.5, 2.5), True),
+    "rosenbrock": Surface(lambda x, y, k: (1 - x) ** 2 + 100 * (y - x ** 2) ** 2, (-1.5, 2.0), (1.0, 1.0), (-2, 2), (-1, 3), True),
+    # a saddle at the origin (x² − y²) with two valleys at y = ±√2 held by the y⁴ term
+    "saddle": Surface(lambda x, y, k: x ** 2 - y ** 2 + 0.25 * y ** 4, (-2.0, 0.001), (0.0, math.sqrt(2)), (-2.5, 2.5),
+                      (-2.5, 2.5), False),
+    "himmelblau": Surface(lambda x, y, k: (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2, (-0.5, -0.5), (3.0, 2.0),
+                          (-5, 5), (-5, 5), True),
+}
+
+OPTIMIZERS: dict[str, Callable] = {
+    # foreach=False: the per-tensor loop is faster than the fused path for one 2-element tensor
+    "sgd": lambda p, lr: torch.optim.SGD(p, lr=lr, foreach=False),
+    "momentum": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, foreach=False),
+    "nesterov": lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, foreach=False),
+    "rmsprop": lambda p, lr: torch.optim.RMSprop(p, lr=lr, alpha=0.99, foreach=False),
+    "adam": lambda p, lr: torch.optim.Adam(p, lr=lr, betas=(0.9, 0.999), foreach=False),
+    "adamw": lambda p, lr: torch.optim.AdamW(p, lr=lr, betas=(0.9, 0.999), weight_decay=0.01, foreach=False),
+}
+ADAPTIVE = ("rmsprop", "adam", "adamw")
+
+DIVERGE_LIMIT = 1e6   # |x| or |y| beyond this (or a non-finite loss) counts as divergence
+
+
+@dataclass(frozen=True)
+class Run:
+    optimizer: str
+    lr: float
+    path: np.ndarray          # (steps + 1, 2), stops early on divergence
+    losses: np.ndarray        # (steps + 1,)
+    diverged_at: int | None   # the step where the iterate blew up
+
+
+def run_optimizer(surface: str, optimizer: str, lr: float, steps: int = 150, kappa: float = 10.0,
+                  start: tuple[float, float] | None = None) -> Run:
+    """Minimise the surface from its start point with one torch.optim optimizer."""
+    if lr <= 0:
+        raise ValueError("the learning rate must be positive")
+    s = SURFACES[surface]
+    xy = torch.tensor(start or s.start, dtype=torch.float64, requires_grad=True)
+    opt = OPTIMIZERS[optimizer]([xy], lr)
+    path, losses, diverged = [xy.detach().clone()], [], None
+    for step in range(steps + 1):
+        opt.zero_grad()
+        loss = s.f(xy[0], xy[1], kappa)
+        losses.append(loss.item())
+        if step == steps:
+            break
+        if not math.isfinite(losses[-1]) or xy.detach().abs().max() > DIVERGE_LIMIT:
+            diverged = step
+            break
+        loss.backward()
+        opt.step()
+        path.append(xy.detach().clone())
+        if not torch.isfinite(xy).all() or xy.detach().abs().max() > DIVERGE_LIMIT:
+            diverged = step + 1
+            losses.append(float("inf"))
+            break
+    return Run(optimizer, lr, torch.stack(path).numpy(), np.array(losses), diverged)
+
+
+def race(surface: str, optimizers: tuple[str, ...], lr_plain: float, lr_adaptive: float, steps: int = 150,
+         kappa: float = 10.0) -> list[Run]:
+    """Every chosen optimizer from the same start; SGD-family and adaptive ones get their own lr."""
+    return [run_optimizer(surface, o, lr_adaptive if o in ADAPTIVE else lr_plain, steps, kappa) for o in optimizers]
+
+
+def steps_to_reach(run: Run, surface: str, tol: float = 1e-3) -> int | None:
+    """First step at which the iterate is within `tol` of the minimum and stays there."""
+    if run.diverged_at is not None:
+        return None
+    dist = np.linalg.norm(run.path - np.array(SURFACES[surface].minimum), axis=1)
+    outside = np.nonzero(dist >= tol)[0]
+    if len(outside) == 0:
+        return 0
+    first = int(outside[-1]) + 1
+    return first if first < len(dist) else None
+
+
+def sgd_stable_lr(kappa: float) -> float:
+    """Plain gradient descent on ½(x² + κy²) converges only for lr < 2 / (largest curvature)."""
+    return 2.0 / max(1.0, kappa)
+
+
+def contour_field(surface: str, kappa: float = 10.0, n: int = 45) -> list[dict]:
+    """Rows {x, y, z} over the surface's window; z is log10(1 + f − min) where the surface is steep."""
+    s = SURFACES[surface]
+    xs = torch.linspace(*s.x_range, n, dtype=torch.float64)
+    ys = torch.linspace(*s.y_range, n, dtype=torch.float64)
+    X, Y = torch.meshgrid(xs, ys, indexing="xy")
+    Z = s.f(X, Y, kappa)
+    if s.log_contours:
+        Z = torch.log10(1 + Z - Z.min())
+    return [{"x": a, "y": b, "z": c} for a, b, c in zip(X.ravel().tolist(), Y.ravel().tolist(), Z.ravel().tolist())]
+
+
+# ---------------------------------------------------------------- the same updates written out
+def adam_by_hand(surface: str, lr: float, steps: int, kappa: float = 10.0, betas=(0.9, 0.999), eps: float = 1e-8) -> np.ndarray:
+    """Adam from its formulas: m, v moving averages, bias correction, per-coordinate step."""
+    s = SURFACES[surface]
+    xy = torch.tensor(s.start, dtype=torch.float64)
+    m, v = torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    path = [xy.clone()]
+    for t in range(1, steps + 1):
+        p = xy.clone().requires_grad_(True)
+        s.f(p[0], p[1], kappa).backward()
+        g = p.grad
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        m_hat, v_hat = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
+        xy = xy - lr * m_hat / (v_hat.sqrt() + eps)
+        path.append(xy.clone())
+    return torch.stack(path).numpy()
+
+
+def momentum_by_hand(surface: str, lr: float, steps: int, kappa: float = 10.0, beta: float = 0.9) -> np.ndarray:
+    """SGD with momentum as torch writes it: v ← βv + g, θ ← θ − lr·v."""
+    s = SURFACES[surface]
+    xy = torch.tensor(s.start, dtype=torch.float64)
+    vel = None
+    path = [xy.clone()]
+    for _ in range(steps):
+        p = xy.clone().requires_grad_(True)
+        s.f(p[0], p[1], kappa).backward()
+        vel = p.grad.clone() if vel is None else beta * vel + p.grad
+        xy = xy - lr * vel
+        path.append(xy.clone())
+    return torch.stack(path).numpy()
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+SCHEDULES = ("constant", "step", "cosine", "one_cycle", "warmup_cosine")
+
+
+def lr_schedule(name: str, total_steps: int = 100, base_lr: float = 0.1, warmup: int = 10, step_size: int = 30,
+                gamma: float = 0.3) -> list[float]:
+    """The lr at every step, read from a real torch.optim.lr_scheduler driving a dummy optimizer."""
+    if total_steps < 2:
+        raise ValueError("a schedule needs at least 2 steps")
+    warmup = max(1, min(warmup, total_steps - 1))
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
+    sched = torch.optim.lr_scheduler
+    if name == "constant":
+        s = sched.LambdaLR(opt, lambda _: 1.0)
+    elif name == "step":
+        s = sched.StepLR(opt, step_size=max(1, step_size), gamma=gamma)
+    elif name == "cosine":
+        s = sched.CosineAnnealingLR(opt, T_max=total_steps)
+    elif name == "one_cycle":
+        s = sched.OneCycleLR(opt, max_lr=base_lr, total_steps=total_steps)
+    elif name == "warmup_cosine":
+        s = sched.SequentialLR(opt, [sched.LinearLR(opt, start_factor=0.01, end_factor=1.0, total_iters=warmup),
+                                     sched.CosineAnnealingLR(opt, T_max=total_steps - warmup)], milestones=[warmup])
+    else:
+        raise ValueError(f"unknown schedule {name}")
+    lrs = []
+    for _ in range(total_steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        s.step()
+    return lrs
+
+
+def cosine_by_hand(total_steps: int, base_lr: float, min_lr: float = 0.0) -> list[float]:
+    """η_t = η_min + ½(η_0 − η_min)(1 + cos(πt/T))."""
+    return [min_lr + 0.5 * (base_lr - min_lr) * (1 + math.cos(math.pi * t / total_steps)) for t in range(total_steps)]
