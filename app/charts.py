@@ -204,3 +204,14 @@ def scatter_with_line(df: pd.DataFrame, x: str, y: str, title: str, x_title: str
            else pd.DataFrame({x: [float(df[x].min()), float(df[x].max())], y: [0.0, 0.0]}))
     rule = alt.Chart(ref).mark_line(strokeDash=[4, 4], color="#E45756").encode(x=f"{x}:Q", y=f"{y}:Q")
     return alt.layer(points, rule).properties(title=title, height=height)
+
+
+def bar_chart(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
+              color: str | None = None, value_format: str = ".3g", height: int = 240) -> alt.Chart:
+    """Vertical bars for a few categories (measured memory, time, speed), the value printed on each bar."""
+    tip = [alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=value_format)]
+    base = alt.Chart(df).encode(x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
+                                y=alt.Y(f"{y}:Q", title=y_title), tooltip=tip)
+    bars = base.mark_bar().encode(color=alt.Color(f"{color or x}:N", legend=None))
+    text = base.mark_text(dy=-7).encode(text=alt.Text(f"{y}:Q", format=value_format))
+    return (bars + text).properties(title=title, height=height)
