@@ -155,3 +155,20 @@ def cross_entropy_check(logits, target: int, temperature: float = 1.0) -> dict[s
     manual = float(-(z[target] - (z.max() + torch.log(torch.exp(z - z.max()).sum()))))
     ref = float(F.cross_entropy(z.unsqueeze(0), torch.tensor([target])))
     return {"manual": manual, "torch": ref, "naive": float(-torch.log(torch.softmax(z, 0)[target]))}
+
+
+def histogram_lines(hist: list[dict], discrete: bool, group: str) -> list[dict]:
+    """Plane-chart line rows for a histogram: stems at each value (discrete) or a step outline (continuous)."""
+    rows = []
+    if discrete:
+        for i, r in enumerate(hist):
+            rows += [{"x": r["x"], "y": 0.0, "group": group, "seg": f"s{i}", "order": 0},
+                     {"x": r["x"], "y": r["density"], "group": group, "seg": f"s{i}", "order": 1}]
+        return rows
+    k = 0
+    for r in hist:
+        lo, hi = r["x"] - r["width"] / 2, r["x"] + r["width"] / 2
+        for x, y in ((lo, 0.0), (lo, r["density"]), (hi, r["density"]), (hi, 0.0)):
+            rows.append({"x": x, "y": y, "group": group, "seg": "hist", "order": k})
+            k += 1
+    return rows
