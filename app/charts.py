@@ -181,7 +181,8 @@ def curve_with_point(df: pd.DataFrame, x: str, y: str, point: tuple[float, float
     tip = [alt.Tooltip(f"{x}:Q", title=x_title, format=".3f"), alt.Tooltip(f"{y}:Q", title=y_title, format=".3f")]
     enc = dict(x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
                y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, 1])), tooltip=tip)
-    curve = alt.Chart(df).mark_line(interpolate="step-after" if len(df) > 2 else "linear").encode(**enc)
+    ordered = df.assign(_order=np.arange(len(df)))  # draw in the given order, not sorted by x
+    curve = alt.Chart(ordered).mark_line().encode(order="_order:Q", **enc)
     dot_df = pd.DataFrame({x: [point[0]], y: [point[1]], "label": [point_title]})
     dot = alt.Chart(dot_df).mark_point(size=160, filled=True, color="#E45756").encode(
         **{**enc, "tooltip": [alt.Tooltip("label:N", title=" ")] + tip})

@@ -139,7 +139,7 @@ def prf_from_confusion(cm: torch.Tensor) -> dict[str, torch.Tensor]:
 
 def macro_prf_torch(y_true, y_pred, num_classes: int) -> dict[str, float]:
     """Macro-averaged precision, recall and F1 (the unweighted mean over classes), and accuracy."""
-    cm = confusion_matrix_torch(y_true, y_pred, num_classes)
+    cm = confusion_matrix_torch(y_true, y_pred, num_classes).double()
     per = prf_from_confusion(cm)
     return {
         "accuracy": float(cm.diag().sum() / cm.sum().clamp_min(1)),
@@ -168,6 +168,7 @@ def compare_metrics(task: str, y_true, y_pred, num_classes: int = 0) -> list[dic
     """Rows (metric, ours, sklearn, difference): our torch metrics beside sklearn's."""
     rows = []
     if task == "regression":
+        y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
         ours, ref = regression_metrics_torch(y_true, y_pred), regression_report(y_true, y_pred)
     else:
         ours = macro_prf_torch(y_true, y_pred, num_classes)
