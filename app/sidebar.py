@@ -6,6 +6,7 @@ import streamlit as st
 from app import widgets
 from app.i18n import LANG_NAMES, LANGS, default_lang, t
 from app.session import device
+from core import limits
 from core.device import describe_device, pick_device
 
 
@@ -18,4 +19,6 @@ def render_sidebar() -> None:
                        help=t("sidebar.force_cpu_help") if has_accelerator else t("sidebar.cpu_only"))
         info = describe_device(device())
         st.caption(t("sidebar.device", label=info.label, threads=info.threads))
+        if limits.current().hosted:
+            st.caption(t("90_runs.hosted.sidebar"))
         widgets.number("seed", t("sidebar.seed"), 0, 2**31 - 1, 0, step=1, help=t("sidebar.seed_help"))

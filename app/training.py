@@ -2,6 +2,8 @@
 
 Training runs in a `core.jobs.TrainingJob` thread; a fragment polls it twice a second, so
 drawing never slows the loop, and a slider move, Stop or a page switch loses no finished epoch.
+Every started job is saved to the run history (`app.runs`) from its own thread, so a closed tab
+still saves. In hosted mode the job checks the server's limits before it starts (`core.limits`).
 """
 from __future__ import annotations
 
@@ -9,14 +11,18 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app import runs
 from app.charts import draw_chart, history_charts
 from app.i18n import t
-from core.jobs import TrainingJob
+from core import limits as hosted
+from core.jobs import SLOTS, TrainingJob
 
 POLL_SECONDS = 1.0
 JOBS_KEY = "_jobs"
 SEEN_KEY = "_jobs_seen_done"
-FINISH_HOOKS: list[Callable[[str, TrainingJob], None]] = []  # e.g. the run store
+# Called from the UI once a job is done (kept for compatibility). Saving runs does not need it:
+# the run store listens to the job thread itself.
+FINISH_HOOKS: list[Callable[[str, TrainingJob], None]] = []
 
 
 def jobs() -> dict[str, TrainingJob]:
@@ -48,8 +54,23 @@ def _start(key: str, make_job: Callable[[], TrainingJob]) -> None:
         running.stop()
     jobs()[key] = job
     st.session_state.setdefault(SEEN_KEY, set()).discard(key)
-    if not job.start():
-        st.warning(t("train.busy"))
+    runs.record(job, key)
+    job.start()
+
+
+def _hosted_t(key: str, **params) -> str:
+    return t(f"90_runs.hosted.{key}", **params)
+
+
+def _busy_message() -> None:
+    st.warning(t("train.busy"))
+    st.caption(_hosted_t("slots", active=SLOTS.active, limit=SLOTS.limit))
+
+
+def _limit_notes(job: TrainingJob) -> None:
+    """Say which hosted-mode limits changed this run (clamped epochs or samples)."""
+    for code, params in job.limit_notes:
+        st.info(_hosted_t(code, **params))
 
 
 def _status_message(job: TrainingJob) -> None:
@@ -65,7 +86,9 @@ def _status_message(job: TrainingJob) -> None:
     elif job.status == "failed":
         st.error(t("train.failed", error=job.error or ""))
     elif job.status == "busy":
-        st.warning(t("train.busy"))
+        _busy_message()
+    elif job.status == "refused" and job.refusal is not None:
+        st.error(_hosted_t(job.refusal.code, **job.refusal.params))
 
 
 def _summary(job: TrainingJob, score_title: str | None) -> None:
@@ -89,6 +112,7 @@ def _summary(job: TrainingJob, score_title: str | None) -> None:
 
 def _draw(key: str, job: TrainingJob, score_title: str | None) -> None:
     running = not job.done
+    _limit_notes(job)
     if running:
         eta = job.eta_seconds
         text = t("train.progress", epoch=len(job.records), total=job.config.num_epochs,
@@ -126,6 +150,10 @@ def training_panel(
     if st.button(button_label or t("train.start"), key=f"train_{key}", type="primary", icon="▶", disabled=busy):
         _start(key, make_job)
         job = current_job(key)
+    limits = hosted.current()
+    if limits.hosted:
+        st.caption(_hosted_t("caption", epochs=limits.max_epochs, samples=limits.max_train_samples,
+                             params=f"{limits.max_parameters:,}", jobs=limits.max_jobs))
     if job is None:
         st.caption(t("train.idle"))
         return None
@@ -140,7 +168,7 @@ def training_panel(
             seen.add(key)
             for hook in FINISH_HOOKS:
                 hook(key, job)
-            if job.status != "busy":
+            if job.status not in ("busy", "refused"):
                 st.rerun()  # redraw the whole page so post-training views appear
 
     live()

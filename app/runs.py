@@ -1,0 +1,105 @@
+"""The run store as the UI sees it: where the file lives, whose runs a session sees, and the hook
+that makes every training panel save its runs.
+
+The database path comes from `DLDASH_RUNS_DB`, then the `runs_db` secret, else `data/runs.db` in
+the repo. In hosted mode (`core.limits`) each browser session gets a random id and sees only
+its own runs; locally one learner sees every run on the machine.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+
+from core import limits as hosted
+from core.runstore import ENV_VAR, RunRecorder, RunStore, attach, default_path
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+SESSION_KEY = "_run_session"
+_stores: dict[str, RunStore] = {}
+_lock = threading.Lock()
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets file: that is the normal local case
+        return {}
+
+
+def configure_from_secrets() -> hosted.Limits:
+    """Hosted-mode limits from env vars or a `[hosted]` secrets table, once per process."""
+    secrets = _secrets()
+    table = dict(secrets["hosted"]) if isinstance(secrets.get("hosted"), Mapping) else {}
+    if table and not os.environ.get("DLDASH_HOSTED") and not hosted.current().hosted:
+        return hosted.configure(hosted.limits_from(secrets=table))
+    return hosted.current()
+
+
+def db_path() -> Path:
+    if os.environ.get(ENV_VAR, "").strip():
+        return default_path()
+    raw = _secrets().get("runs_db")
+    return Path(str(raw)).expanduser() if raw else default_path()
+
+
+def store() -> RunStore:
+    """The process-wide store for the configured path (one per path, shared by all sessions)."""
+    path = db_path().resolve()
+    with _lock:
+        if str(path) not in _stores:
+            _stores[str(path)] = RunStore(path)
+        return _stores[str(path)]
+
+
+def session_id() -> str:
+    return st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+
+
+def scope() -> str | None:
+    """The session whose runs this learner may see and delete: their own in hosted mode, all locally."""
+    return session_id() if hosted.current().hosted else None
+
+
+def calling_page() -> str:
+    """The stem of the page file that is running (found on the call stack), or ""."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == PAGES_DIR and path.suffix == ".py":
+            return path.stem
+        frame = frame.f_back
+    return ""
+
+
+def record(job, panel: str) -> RunRecorder | None:
+    """Save `job` to the store from its own thread, with the page's URL so it can be reloaded."""
+    try:
+        query = st.query_params.to_dict()
+    except Exception:
+        query = {}
+    page = str(job.meta.get("page") or calling_page() or panel)
+    try:
+        return attach(job, store(), page=page, panel=panel, session=session_id(), query=query)
+    except Exception:  # the history is a convenience: never block training over it
+        return None
+
+
+def page_file(stem: str) -> Path | None:
+    path = PAGES_DIR / f"{stem}.py"
+    return path if path.exists() else None
+
+
+def widget_keys_to_reset(query: Mapping, state) -> list[str]:
+    """Session keys to drop before reopening a run, so its page's widgets re-read the run's URL:
+    the URL's keys, every key sharing their page prefix ("tr_" for "tr_lr"; widgets left at their
+    default are not in the URL) and the seed and device settings. The language stays."""
+    prefixes = {k.split("_", 1)[0] + "_" for k in query if "_" in k}
+    keep = {"lang"}
+    return [k for k in list(state) if isinstance(k, str) and k not in keep and not k.startswith("_")
+            and (k in query or k in ("seed", "force_cpu") or any(k.startswith(p) for p in prefixes))]
