@@ -1,0 +1,81 @@
+"""3.1 MLP: the playground trains with a live boundary, the check tab agrees with sklearn, EN and RU."""
+from conftest import open_page, texts, wait_for_jobs
+
+
+def _small(at):
+    """A quick run: 200 points, 3 epochs."""
+    at.slider(key="mlp_n").set_value(200).run()
+    at.slider(key="mlp_epochs").set_value(3).run()
+    return at
+
+
+def test_renders_all_five_parts(lang):
+    at = open_page("31_mlp", lang)
+    assert not at.exception
+    assert len(at.tabs) == 5
+    assert at.latex, "the idea tab shows formulas"
+    assert len(at.radio) >= 3, "the quiz asks its questions"
+    assert any("class PlaygroundNet" in c.value for c in at.code), "the code tab shows the real model source"
+    assert any("import torch" in c.value and "optimizer.step()" in c.value for c in at.code), "export script shown"
+    shown = texts(at)
+    # default: features x1, x2 → hidden 32, 32, 32 → one logit: (2·32+32) + 2·(32·32+32) + (32+1) = 2241
+    assert "2,241" in shown
+    assert "0.00e+00" in shown, "feature crosses equal PolynomialFeatures"
+
+
+def test_moving_widgets_changes_parameter_count_and_data():
+    at = open_page("31_mlp", "en")
+    at.text_input(key="mlp_hidden").set_value("8, 8").run()
+    at.toggle(key="mlp_f_x1_sq").set_value(True).run()
+    at.toggle(key="mlp_bn").set_value(True).run()
+    assert not at.exception
+    # 3 inputs → 8 → 8 → 1 with BN: (3·8+8) + 16 + (8·8+8) + 16 + (8+1) = 145
+    assert "145" in [m.value for m in at.metric]
+    at.selectbox(key="mlp_ds").set_value("gaussians").run()
+    at.slider(key="mlp_k").set_value(4).run()
+    # 4 classes → 4 logits: (3·8+8) + 16 + (8·8+8) + 16 + (8·4+4) = 172
+    assert "172" in [m.value for m in at.metric]
+    assert not at.exception
+
+
+def test_no_features_gives_a_clear_message():
+    at = open_page("31_mlp", "en")
+    at.toggle(key="mlp_f_x1").set_value(False).run()
+    at.toggle(key="mlp_f_x2").set_value(False).run()
+    assert not at.exception
+    assert any("at least one input feature" in e.value for e in at.error)
+
+
+def test_training_draws_the_boundary_and_checks_accuracy(lang):
+    at = _small(open_page("31_mlp", lang))
+    at.selectbox(key="mlp_ds").set_value("spiral").run()
+    at.slider(key="mlp_k").set_value(3).run()
+    at.button(key="train_mlp").click().run()
+    at = wait_for_jobs(at)
+    assert not at.exception
+    job = at.session_state["_jobs"]["mlp"]
+    assert job.status == "finished" and len(job.records) == 3
+    specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart")] + [c.proto.spec for c in at.get("vega_lite_chart")]
+    title = "Decision boundary" if lang == "en" else "Граница решений"
+    assert any(title in s and '"rect"' in s for s in specs), "the boundary with its grid cells is drawn"
+    shown = texts(at)
+    assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпох" in shown)
+    metrics = {m.label: m.value for m in at.metric}
+    ours = [v for k, v in metrics.items() if "best epoch" in k or "лучшая эпоха" in k]
+    ref = [v for k, v in metrics.items() if "accuracy_score" in k]
+    assert ours and ref and ours[0] == ref[0], "the trainer's test accuracy equals sklearn's"
+
+
+def test_universal_approximation_fits_live():
+    at = open_page("31_mlp", "en")
+    at.selectbox(key="mlp_ua_fn").set_value("abs").run()
+    at.slider(key="mlp_ua_units").set_value(8).run()
+    at.slider(key="mlp_ua_epochs").set_value(20).run()
+    assert "8 hidden units → 25 parameters" in texts(at)
+    at.button(key="train_mlp_ua").click().run()
+    at = wait_for_jobs(at)
+    assert not at.exception
+    assert at.session_state["_jobs"]["mlp_ua"].status == "finished"
+    specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart")] + [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any("Target and the network" in s for s in specs)
+    assert "R² of the last fit" in texts(at)
