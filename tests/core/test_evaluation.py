@@ -1,0 +1,117 @@
+"""Metrics: the from-scratch torch versions against sklearn on fixed arrays, and the sklearn helpers."""
+import numpy as np
+import pytest
+import torch
+from sklearn import metrics as skm
+from torch import nn
+
+from core.evaluation import (
+    binary_curves,
+    classification_report,
+    compare_metrics,
+    confusion_matrix_torch,
+    curve_point,
+    macro_prf_torch,
+    misclassified,
+    positive_scores,
+    predict,
+    prf_from_confusion,
+    regression_metrics_torch,
+    regression_report,
+    threshold_metrics,
+)
+
+Y_TRUE = np.array([0, 0, 1, 1, 2, 2, 2, 3, 3, 0, 1, 2])
+Y_PRED = np.array([0, 1, 1, 1, 2, 0, 2, 0, 0, 0, 2, 2])  # class 3 is never predicted: precision 0 by convention
+
+
+def test_confusion_matrix_matches_sklearn():
+    ours = confusion_matrix_torch(Y_TRUE, Y_PRED, 4).numpy()
+    np.testing.assert_array_equal(ours, skm.confusion_matrix(Y_TRUE, Y_PRED, labels=range(4)))
+    assert ours.sum() == len(Y_TRUE)
+
+
+def test_per_class_and_macro_prf_match_sklearn():
+    per = prf_from_confusion(confusion_matrix_torch(Y_TRUE, Y_PRED, 4))
+    p, r, f, s = skm.precision_recall_fscore_support(Y_TRUE, Y_PRED, labels=range(4), zero_division=0)
+    for ours, ref in zip((per["precision"], per["recall"], per["f1"], per["support"]), (p, r, f, s)):
+        np.testing.assert_allclose(ours.numpy(), ref, atol=1e-12)
+    macro = macro_prf_torch(Y_TRUE, Y_PRED, 4)
+    ref = skm.precision_recall_fscore_support(Y_TRUE, Y_PRED, labels=range(4), average="macro", zero_division=0)
+    assert macro["precision_macro"] == pytest.approx(ref[0], abs=1e-12)
+    assert macro["recall_macro"] == pytest.approx(ref[1], abs=1e-12)
+    assert macro["f1_macro"] == pytest.approx(ref[2], abs=1e-12)
+    assert macro["accuracy"] == pytest.approx(skm.accuracy_score(Y_TRUE, Y_PRED), abs=1e-12)
+
+
+def test_regression_metrics_match_sklearn():
+    rng = np.random.default_rng(0)
+    y = rng.normal(10, 3, 50).astype(np.float32)
+    y_hat = (y + rng.normal(0, 1, 50)).astype(np.float32)
+    ours = regression_metrics_torch(y, y_hat)
+    y64, h64 = y.astype(np.float64), y_hat.astype(np.float64)
+    assert ours["mse"] == pytest.approx(skm.mean_squared_error(y64, h64), rel=1e-12)
+    assert ours["mae"] == pytest.approx(skm.mean_absolute_error(y64, h64), rel=1e-12)
+    assert ours["r2"] == pytest.approx(skm.r2_score(y64, h64), rel=1e-12)
+    assert ours["rmse"] == pytest.approx(np.sqrt(ours["mse"]))
+    assert regression_report(y64, h64)["rmse"] == pytest.approx(ours["rmse"])
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_compare_metrics_rows_agree(task):
+    if task == "regression":
+        rows = compare_metrics(task, np.array([1.0, 2.0, 4.0, 3.5]), np.array([1.5, 2.0, 3.0, 3.0], dtype=np.float32))
+        assert [r["metric"] for r in rows] == ["mse", "mae", "rmse", "r2"]
+    else:
+        rows = compare_metrics(task, Y_TRUE, Y_PRED, num_classes=4)
+        assert rows[0]["metric"] == "confusion_matrix"
+    assert max(r["difference"] for r in rows) < 1e-12
+
+
+def test_classification_report_micro_equals_accuracy():
+    rep = classification_report(Y_TRUE, Y_PRED, labels=np.arange(4))
+    assert rep.f1_micro == pytest.approx(rep.accuracy) == pytest.approx(7 / 12)
+    assert rep.per_class["precision"][3] == 0 and rep.confusion.shape == (4, 4)
+
+
+def test_threshold_point_lies_on_sklearn_curves():
+    y = np.array([0, 0, 1, 1, 0, 1, 1, 0])
+    s = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.6, 0.7])
+    curves = binary_curves(y, s)
+    assert curves.roc_auc == pytest.approx(skm.roc_auc_score(y, s))
+    for t in curves.roc_thresholds[1:]:  # at each sklearn threshold our point is a vertex of the ROC curve
+        pt = curve_point(y, s, float(t))
+        assert any(np.isclose(pt["fpr"], f) and np.isclose(pt["tpr"], r) for f, r in zip(curves.fpr, curves.tpr))
+    m = threshold_metrics(y, s, 0.5)
+    assert (m["tp"], m["fp"], m["fn"], m["tn"]) == (3, 1, 1, 3)
+    assert m["precision"] == pytest.approx(0.75) and m["recall"] == pytest.approx(0.75)
+    everything = curve_point(y, s, 0.0)
+    assert everything["tpr"] == 1 and everything["fpr"] == 1
+    nothing = curve_point(y, s, 1.01)
+    assert nothing["tp"] == nothing["fp"] == 0 and nothing["precision_point"] == 1.0
+
+
+def test_positive_scores_one_vs_rest():
+    proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    yb, sb = positive_scores("multiclass", np.array([0, 2]), proba, positive=2)
+    np.testing.assert_array_equal(yb, [0, 1])
+    np.testing.assert_array_equal(sb, [0.1, 0.8])
+
+
+def test_misclassified_most_confident_first():
+    y_true = np.array([0, 1, 1, 0])
+    y_pred = np.array([1, 1, 0, 1])
+    scores = np.array([[0.4, 0.6], [0.1, 0.9], [0.95, 0.05], [0.2, 0.8]])
+    np.testing.assert_array_equal(misclassified(y_true, y_pred, scores), [2, 3, 0])
+    np.testing.assert_array_equal(misclassified(y_true, y_pred, limit=2), [0, 2])
+
+
+def test_predict_shapes_per_task():
+    torch.manual_seed(0)
+    X = torch.randn(7, 3)
+    y_hat, proba = predict(nn.Linear(3, 4), X, "multiclass")
+    assert y_hat.shape == (7,) and proba.shape == (7, 4) and np.allclose(proba.sum(1), 1, atol=1e-6)
+    y_hat, p = predict(nn.Linear(3, 1), X, "binary")
+    assert set(y_hat) <= {0, 1} and ((p >= 0) & (p <= 1)).all()
+    pred, same = predict(nn.Linear(3, 1), X, "regression")
+    assert pred.shape == (7,) and pred is same
