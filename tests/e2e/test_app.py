@@ -1,0 +1,105 @@
+"""The real app in Chromium: every page renders; live training updates, stops and survives reruns."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from e2e_support import shot, wait_idle
+
+from app.navigation import discover
+
+pytestmark = pytest.mark.e2e
+PAGES = discover()
+EXCEPTION = "[data-testid=stException]"
+DONE = re.compile(r"Finished \d+ epochs|Early stopping after|Stopped\. The|diverged|The server is busy|cannot train")
+
+
+def url_of(entry) -> str:
+    return "" if entry.part == 0 else entry.slug
+
+
+def open_page(page, server: str, path: str, query: str = ""):
+    page.goto(f"{server}/{path}{query}")
+    wait_idle(page)
+    page.wait_for_timeout(300)
+    return page
+
+
+def play_tab(page):
+    tab = page.get_by_role("tab", name=re.compile("Play"))
+    if tab.count():
+        tab.first.click()
+
+
+def epochs_shown(page) -> int:
+    """Epoch count from the progress text while running."""
+    text = page.get_by_text(re.compile(r"Epoch \d+/\d+")).first.inner_text()
+    return int(re.search(r"Epoch (\d+)/", text).group(1))
+
+
+@pytest.mark.parametrize("entry", PAGES, ids=[e.stem for e in PAGES])
+def test_every_page_renders_in_english_and_russian(page, server, entry):
+    open_page(page, server, url_of(entry))
+    assert page.locator(EXCEPTION).count() == 0, f"{entry.stem} shows an exception"
+    assert page.locator("h1").count() >= 1
+    shot(page, f"{entry.stem}-en")
+    open_page(page, server, url_of(entry), "?lang=ru")
+    assert page.locator(EXCEPTION).count() == 0, f"{entry.stem} (RU) shows an exception"
+    assert re.search("[а-яё]", page.locator("h1").first.inner_text().lower())
+
+
+TRAINABLE = [e for e in PAGES if "training_panel(" in e.path.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("entry", TRAINABLE, ids=[e.stem for e in TRAINABLE])
+def test_each_trainable_page_runs_a_short_training(page, server, entry):
+    open_page(page, server, url_of(entry))
+    play_tab(page)
+    button = page.get_by_role("button", name=re.compile(r"^\W*Train\b"))
+    assert button.count() >= 1, f"{entry.stem} has no Train button"
+    button.first.click()
+    page.get_by_text(DONE).first.wait_for(timeout=180_000)
+    assert page.locator(EXCEPTION).count() == 0
+    shot(page, f"{entry.stem}-trained")
+
+
+def test_training_updates_live_stops_and_keeps_epochs(page, server):
+    open_page(page, server, "training", "?tr_epochs=200&tr_hidden=256%2C+256")
+    play_tab(page)
+    page.get_by_role("button", name=re.compile(r"^\W*Train\b")).first.click()
+    page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=60_000)
+    first = epochs_shown(page)
+    deadline = time.time() + 60
+    while epochs_shown(page) < max(first + 1, 2) and time.time() < deadline:
+        page.wait_for_timeout(300)
+    assert epochs_shown(page) >= max(first + 1, 2), "the progress and chart update live"
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 2, "loss and accuracy charts are drawn"
+    shot(page, "training-live")
+
+    # moving a slider during the run reruns the page; the run and its finished epochs carry on
+    before = epochs_shown(page)
+    slider = page.locator("[data-testid=stSlider]").filter(has_text="Dropout").locator("[role=slider]")
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_timeout(1500)
+    assert epochs_shown(page) >= before
+
+    page.get_by_role("button", name=re.compile(r"Stop$")).first.click()
+    kept = page.get_by_text(re.compile(r"Stopped\. The \d+ finished epochs are kept"))
+    kept.wait_for(timeout=30_000)
+    n = int(re.search(r"The (\d+) finished", kept.inner_text()).group(1))
+    assert n >= before >= 2
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 2, "the finished epochs stay on the charts"
+    assert page.locator(EXCEPTION).count() == 0
+    shot(page, "training-stopped")
+
+
+def test_a_huge_learning_rate_says_diverged(page, server):
+    open_page(page, server, "training", "?tr_lr=10&tr_opt=sgd&tr_epochs=20")
+    play_tab(page)
+    page.get_by_role("button", name=re.compile(r"^\W*Train\b")).first.click()
+    alert = page.get_by_text(re.compile("Training diverged at epoch"))
+    alert.wait_for(timeout=60_000)
+    assert "too large" in alert.inner_text()
+    assert page.locator(EXCEPTION).count() == 0
