@@ -325,7 +325,7 @@ def rescale(maps: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def test_accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+def accuracy_vs_sklearn(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """Test accuracy counted with torch, and sklearn's accuracy_score on the same predictions."""
     from sklearn.metrics import accuracy_score
 

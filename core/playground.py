@@ -445,7 +445,7 @@ def feature_check(X: torch.Tensor) -> dict[str, float]:
     return {"poly": float(np.abs(ours - ref).max()), "sin": float(np.abs(sin - np.sin(X64.numpy())).max())}
 
 
-def test_accuracy_check(job: TrainingJob) -> tuple[float, float]:
+def accuracy_vs_sklearn(job: TrainingJob) -> tuple[float, float]:
     """The trainer's test (val) accuracy at the best epoch against sklearn's accuracy_score."""
     from sklearn.metrics import accuracy_score
 

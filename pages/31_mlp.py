@@ -25,6 +25,7 @@ from core.playground import (
     FeatureCross,
     PlaygroundConfig,
     PlaygroundNet,
+    accuracy_vs_sklearn,
     approx_curve,
     approximator,
     boundary_grid,
@@ -39,7 +40,6 @@ from core.playground import (
     make_playground_job,
     parameter_formula,
     playground_splits,
-    test_accuracy_check,
 )
 from core.trainer import OPTIMIZERS, TrainConfig, fit
 
@@ -203,7 +203,7 @@ with page.check:
     if job is None:
         st.info(T("check.need_run"))
     else:
-        ours, ref = test_accuracy_check(job)
+        ours, ref = accuracy_vs_sklearn(job)
         c1, c2, c3 = st.columns(3)
         c1.metric(T("check.ours_acc"), f"{ours:.6f}")
         c2.metric(T("check.sk_acc"), f"{ref:.6f}")

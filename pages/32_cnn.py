@@ -21,6 +21,7 @@ from core.cnn import (
     ResidualBlock,
     SEBlock,
     SeparableBlock,
+    accuracy_vs_sklearn,
     apply_kernel,
     classic_table,
     conv_output_size,
@@ -36,7 +37,6 @@ from core.cnn import (
     rescale,
     separable_modules,
     separable_params,
-    test_accuracy,
 )
 from core.datasets import load_dataset
 from core.trainer import TrainConfig, fit
@@ -149,7 +149,7 @@ def train_section(ds):
         return None
     model = job.best_model().cpu()
     data = job.data
-    acc, _ = test_accuracy(model, data.X_test.cpu(), data.y_test.cpu())
+    acc, _ = accuracy_vs_sklearn(model, data.X_test.cpu(), data.y_test.cpu())
     st.metric(T("train.test_acc"), f"{acc:.2%}", help=T("train.test_acc_help", n=len(data.y_test)))
     filters = first_filters(model)[:16]
     draw_chart(image_grid(rescale(filters).numpy(), [f"#{i + 1}" for i in range(len(filters))],
@@ -246,7 +246,7 @@ with page.check:
     if trained is None:
         st.info(T("check.need_run"))
     else:
-        ours, ref = test_accuracy(trained.best_model().cpu(), trained.data.X_test.cpu(), trained.data.y_test.cpu())
+        ours, ref = accuracy_vs_sklearn(trained.best_model().cpu(), trained.data.X_test.cpu(), trained.data.y_test.cpu())
         c1, c2, c3 = st.columns(3)
         c1.metric(T("check.ours_acc"), f"{ours:.6f}")
         c2.metric(T("check.sk_acc"), f"{ref:.6f}")
