@@ -53,38 +53,53 @@ class Run:
     diverged_at: int | None   # the step where the iterate blew up
 
 
-def run_optimizer(surface: str, optimizer: str, lr: float, steps: int = 150, kappa: float = 10.0,
-                  start: tuple[float, float] | None = None) -> Run:
-    """Minimise the surface from its start point with one torch.optim optimizer."""
-    if lr <= 0:
-        raise ValueError("the learning rate must be positive")
-    s = SURFACES[surface]
-    xy = torch.tensor(start or s.start, dtype=torch.float64, requires_grad=True)
-    opt = OPTIMIZERS[optimizer]([xy], lr)
-    path, losses, diverged = [xy.detach().clone()], [], None
-    for step in range(steps + 1):
-        opt.zero_grad()
-        loss = s.f(xy[0], xy[1], kappa)
-        losses.append(loss.item())
-        if step == steps:
-            break
-        if not math.isfinite(losses[-1]) or xy.detach().abs().max() > DIVERGE_LIMIT:
-            diverged = step
-            break
-        loss.backward()
-        opt.step()
-        path.append(xy.detach().clone())
-        if not torch.isfinite(xy).all() or xy.detach().abs().max() > DIVERGE_LIMIT:
-            diverged = step + 1
-            losses.append(float("inf"))
-            break
-    return Run(optimizer, lr, torch.stack(path).numpy(), np.array(losses), diverged)
-
-
 def race(surface: str, optimizers: tuple[str, ...], lr_plain: float, lr_adaptive: float, steps: int = 150,
          kappa: float = 10.0) -> list[Run]:
-    """Every chosen optimizer from the same start; SGD-family and adaptive ones get their own lr."""
-    return [run_optimizer(surface, o, lr_adaptive if o in ADAPTIVE else lr_plain, steps, kappa) for o in optimizers]
+    """Every chosen optimizer from the same start, in lockstep; SGD-family and adaptive ones get their own lr.
+
+    One vectorised forward and backward per step serves all optimizers: each point's loss depends only on
+    its own coordinates, so the gradient of the summed loss is each optimizer's own gradient.
+    """
+    if lr_plain <= 0 or lr_adaptive <= 0:
+        raise ValueError("the learning rate must be positive")
+    s = SURFACES[surface]
+    lrs = [lr_adaptive if o in ADAPTIVE else lr_plain for o in optimizers]
+    params = [torch.tensor(s.start, dtype=torch.float64, requires_grad=True) for _ in optimizers]
+    opts = [OPTIMIZERS[o]([p], lr) for o, p, lr in zip(optimizers, params, lrs)]
+    k = len(optimizers)
+    paths = [[torch.tensor(s.start, dtype=torch.float64)] for _ in range(k)]
+    losses: list[list[float]] = [[] for _ in range(k)]
+    diverged: list[int | None] = [None] * k
+    for step in range(steps + 1):
+        active = [i for i in range(k) if diverged[i] is None]
+        if not active:
+            break
+        for i in active:
+            params[i].grad = None
+        P = torch.stack([params[i] for i in active])            # (A, 2)
+        L = s.f(P[:, 0], P[:, 1], kappa)                         # (A,)
+        for i, v in zip(active, L.tolist()):
+            losses[i].append(v)
+        if step == steps:
+            break
+        L.sum().backward()
+        for i in active:
+            if not math.isfinite(losses[i][-1]):
+                diverged[i] = step
+                continue
+            opts[i].step()
+            point = params[i].detach().clone()
+            paths[i].append(point)
+            if not torch.isfinite(point).all() or point.abs().max() > DIVERGE_LIMIT:
+                diverged[i] = step + 1
+                losses[i].append(float("inf"))
+    return [Run(o, lr, torch.stack(path).numpy(), np.array(loss), d)
+            for o, lr, path, loss, d in zip(optimizers, lrs, paths, losses, diverged)]
+
+
+def run_optimizer(surface: str, optimizer: str, lr: float, steps: int = 150, kappa: float = 10.0) -> Run:
+    """Minimise the surface from its start point with one torch.optim optimizer."""
+    return race(surface, (optimizer,), lr, lr, steps, kappa)[0]
 
 
 def steps_to_reach(run: Run, surface: str, tol: float = 1e-3) -> int | None:
