@@ -1,0 +1,82 @@
+"""1.4 core: torch.optim on 2-D surfaces, divergence, Adam vs SGD on an ill-conditioned bowl, schedules."""
+import math
+
+import numpy as np
+import pytest
+
+from core.optim_demos import (
+    OPTIMIZERS,
+    SCHEDULES,
+    SURFACES,
+    adam_by_hand,
+    contour_field,
+    cosine_by_hand,
+    lr_schedule,
+    momentum_by_hand,
+    race,
+    run_optimizer,
+    sgd_stable_lr,
+    steps_to_reach,
+)
+
+
+def test_adam_reaches_the_ill_conditioned_minimum_in_fewer_steps_than_stable_sgd():
+    kappa = 50.0
+    lr_sgd = 0.5 * sgd_stable_lr(kappa)          # 0.02: comfortably stable
+    sgd = run_optimizer("bowl", "sgd", lr_sgd, 1000, kappa)
+    adam = run_optimizer("bowl", "adam", 0.1, 1000, kappa)
+    assert sgd.diverged_at is None and adam.diverged_at is None
+    n_sgd, n_adam = steps_to_reach(sgd, "bowl"), steps_to_reach(adam, "bowl")
+    assert n_sgd is not None and n_adam is not None
+    assert n_adam < n_sgd
+
+
+def test_sgd_diverges_above_two_over_kappa_and_converges_below():
+    kappa = 10.0
+    bad = run_optimizer("bowl", "sgd", 1.2 * sgd_stable_lr(kappa), 300, kappa)
+    assert bad.diverged_at is not None and math.isinf(bad.losses[-1])
+    good = run_optimizer("bowl", "sgd", 0.9 * sgd_stable_lr(kappa), 300, kappa)
+    assert good.diverged_at is None and good.losses[-1] < 1e-6
+
+
+def test_race_equals_separate_runs():
+    runs = race("rosenbrock", tuple(OPTIMIZERS), 0.001, 0.05, 60)
+    for r in runs:
+        alone = run_optimizer("rosenbrock", r.optimizer, r.lr, 60)
+        assert np.allclose(r.path, alone.path, atol=1e-12)
+        assert len(r.losses) == 61 and r.path.shape == (61, 2)
+
+
+def test_optimizers_find_minima():
+    for surface in ("rosenbrock", "saddle"):
+        adam = run_optimizer(surface, "adam", 0.05, 2000)
+        assert np.linalg.norm(adam.path[-1] - np.array(SURFACES[surface].minimum)) < 0.05
+    him = run_optimizer("himmelblau", "adam", 0.1, 500)
+    assert him.losses[-1] < 1e-4
+
+
+def test_by_hand_updates_match_torch_optim():
+    for surface in ("bowl", "rosenbrock"):
+        assert np.abs(adam_by_hand(surface, 0.05, 80) - run_optimizer(surface, "adam", 0.05, 80).path).max() < 1e-10
+        assert np.abs(momentum_by_hand(surface, 0.001, 80) - run_optimizer(surface, "momentum", 0.001, 80).path).max() < 1e-10
+
+
+def test_schedules_shapes():
+    for name in SCHEDULES:
+        lrs = lr_schedule(name, 100, 0.1, warmup=10)
+        assert len(lrs) == 100 and max(lrs) <= 0.1 + 1e-12 and min(lrs) >= 0
+    warm = lr_schedule("warmup_cosine", 100, 0.1, warmup=10)
+    assert warm[0] < warm[5] < warm[10] and warm[10] == pytest.approx(0.1) and warm[-1] < 0.01
+    assert lr_schedule("step", 90, 0.1, step_size=30)[60] == pytest.approx(0.1 * 0.3 ** 2)
+    one = lr_schedule("one_cycle", 100, 0.1)
+    assert int(np.argmax(one)) in range(20, 40) and one[-1] < 1e-3
+    assert np.abs(np.array(lr_schedule("cosine", 100, 0.1)) - np.array(cosine_by_hand(100, 0.1))).max() < 1e-12
+    with pytest.raises(ValueError):
+        lr_schedule("cosine", 1)
+
+
+def test_bad_lr_and_contours():
+    with pytest.raises(ValueError):
+        run_optimizer("bowl", "adam", 0.0)
+    field = contour_field("rosenbrock", n=10)
+    assert len(field) == 100 and min(r["z"] for r in field) == pytest.approx(0.0)
