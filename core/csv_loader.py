@@ -93,7 +93,7 @@ def load_csv(
         if len(labels) < 2:
             raise CSVError("single_class", "only one class in the target", target=target, value=str(labels[0]))
         index = {v: i for i, v in enumerate(labels)}
-        y = torch.as_tensor(y_col.map(index).to_numpy(dtype=np.int64))
+        y = torch.tensor(y_col.map(index).to_numpy(dtype=np.int64))
         classes = tuple(str(v) for v in labels)
         task = "binary" if len(classes) == 2 else "multiclass"
     return Dataset(name, torch.as_tensor(X), y, task, tuple(map(str, features.columns)), classes)

@@ -7,6 +7,7 @@ from app.controls import dataset_picker, model_controls, score_title, train_cont
 from app.page import start_page
 from app.training import finished_job, training_panel
 from core.evaluation import score_agreement
+from core.jobs import load_checkpoint
 from core.recipes import DIGITS_CNN, DIGITS_MLP, Recipe, make_job, prepare_data
 from core.trainer import EarlyStopping, fit
 
@@ -29,6 +30,18 @@ with page.play:
         lambda: make_job(recipe, prepare_data(recipe, ds), page="52_training"),
         score_title=score_title(ds.task),
     )
+    with st.expander(T("ckpt_title"), icon="📦"):
+        upload = st.file_uploader(T("ckpt_upload"), type=["pt", "pth"], key="tr_ckpt")
+        if upload is not None:
+            try:
+                ckpt = load_checkpoint(upload.getvalue())
+            except Exception as exc:  # a pickle with code, or not a checkpoint at all
+                st.error(T("ckpt_refused", reason=type(exc).__name__))
+            else:
+                tensors = ckpt.get("state_dict", {}) if isinstance(ckpt, dict) else {}
+                st.success(T("ckpt_loaded", n=len(tensors), epoch=ckpt.get("best_epoch", "?") if isinstance(ckpt, dict) else "?"))
+                st.dataframe([{"tensor": k, "shape": str(tuple(v.shape)), "values": v.numel()} for k, v in tensors.items()],
+                             hide_index=True)
 
 with page.check:
     job = finished_job("training")
@@ -44,4 +57,4 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(fit, EarlyStopping, make_job)
+    show_code(fit, EarlyStopping, make_job, load_checkpoint)

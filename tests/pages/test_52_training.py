@@ -48,3 +48,45 @@ def test_cnn_needs_images_and_regression_uses_r2():
     at = wait_for_jobs(at)
     assert at.session_state["_jobs"]["training"].data.task == "regression"
     assert "R²" in texts(at)
+
+
+def test_bad_csv_upload_gets_its_specific_message(lang):
+    at = open_page("52_training", lang)
+    at.selectbox(key="tr_ds").set_value("csv").run()
+    at.file_uploader(key="tr_csv").upload("bad.csv", b"a,b,label\n" + b"x,1,0\n" * 20, "text/csv").run()
+    assert not at.exception
+    expected = "not numeric" if lang == "en" else "не числовые"
+    assert any(expected in e.value for e in at.error)
+
+
+def test_good_csv_upload_trains(tmp_path):
+    at = open_page("52_training", "en")
+    at.selectbox(key="tr_ds").set_value("csv").run()
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{i % 2}\n" for i in range(60))
+    at.file_uploader(key="tr_csv").upload("ok.csv", ("a,b,label\n" + rows).encode(), "text/csv").run()
+    at.slider(key="tr_epochs").set_value(2).run()
+    at.button(key="train_training").click().run()
+    at = wait_for_jobs(at)
+    assert at.session_state["_jobs"]["training"].data.task == "binary"
+
+
+def test_checkpoint_upload_is_weights_only(lang):
+    import io
+    import os
+
+    import torch
+
+    from core.recipes import DIGITS_MLP, make_job
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("true",))
+
+    at = open_page("52_training", lang)
+    good = make_job(DIGITS_MLP.__class__(train=DIGITS_MLP.train.__class__(num_epochs=1))).run().checkpoint_bytes()
+    at.file_uploader(key="tr_ckpt").upload("best.pt", good).run()
+    assert not at.exception and at.success and at.dataframe
+    buf = io.BytesIO()
+    torch.save({"state_dict": {}, "x": Evil()}, buf)
+    at.file_uploader(key="tr_ckpt").upload("evil.pt", buf.getvalue()).run()
+    assert not at.exception and at.error
