@@ -1,0 +1,43 @@
+"""1.4 Optimization: the race, divergence message, surfaces and schedules, EN and RU."""
+from conftest import open_page, texts
+
+
+def test_renders_all_five_parts(lang):
+    at = open_page("14_optimization", lang)
+    assert not at.exception
+    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert any("def race" in c.value for c in at.code)
+    assert not at.error, "the defaults converge"
+
+
+def test_too_large_lr_diverges_and_the_page_explains(lang):
+    at = open_page("14_optimization", lang)
+    at.slider(key="op_kappa").set_value(20).run()
+    at.select_slider(key="op_lr_bowl").set_value(0.2).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert ("Diverged: SGD" in errors) if lang == "en" else ("Расхождение: SGD" in errors)
+    assert "2/κ = **0.1**" in texts(at)
+    at.select_slider(key="op_lr_bowl").set_value(0.03).run()
+    assert not at.error
+
+
+def test_surfaces_and_optimizer_toggles(lang):
+    at = open_page("14_optimization", lang)
+    at.selectbox(key="op_surface").set_value("rosenbrock").run()
+    at.toggle(key="op_use_rmsprop").set_value(False).run()
+    at.slider(key="op_steps").set_value(60).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    at.selectbox(key="op_surface").set_value("himmelblau").run()
+    assert not at.exception and "(3, 2)" in texts(at)
+
+
+def test_schedules_and_check_tab(lang):
+    at = open_page("14_optimization", lang)
+    at.slider(key="op_total").set_value(60).run()
+    at.slider(key="op_warmup").set_value(5).run()
+    assert not at.exception
+    check = at.dataframe[-1].value
+    assert check.iloc[:, -1].max() < 1e-9, "our Adam, momentum and cosine formulas match torch"
