@@ -117,7 +117,8 @@ def show_classification(job, y, y_hat, scores) -> None:
         col.metric(T(key), f"{pt[key]:.3f}")
     for col, key in zip(m[3:], ("tp", "fp", "fn", "tn")):
         col.metric(key.upper(), pt[key], help=T(f"help_{key}"))
-    st.caption(T("threshold_caption", cls=names[positive], t=f"{threshold:.2f}"))
+    st.caption(T("threshold_caption", cls=names[positive], t=f"{threshold:.2f}", auc=f"{curves.roc_auc:.3f}",
+                 ap=f"{curves.average_precision:.3f}"))
 
     shape = job.data.source.image_shape
     if shape is not None and shape[0] == 1:
