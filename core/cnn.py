@@ -75,8 +75,9 @@ KERNELS: dict[str, list[list[float]]] = {
 
 def apply_kernel(image: torch.Tensor, kernel: torch.Tensor | list, padding: int = 1) -> torch.Tensor:
     """(H, W) image ⋆ (k, k) kernel with F.conv2d (cross-correlation, zero padding) → (H', W')."""
-    k = torch.as_tensor(kernel, dtype=torch.float32)
-    return F.conv2d(image.float()[None, None], k[None, None], padding=padding)[0, 0]
+    x = image if image.is_floating_point() else image.float()
+    k = torch.as_tensor(kernel, dtype=x.dtype)
+    return F.conv2d(x[None, None], k[None, None], padding=padding)[0, 0]
 
 
 # --- models ----------------------------------------------------------------------------------

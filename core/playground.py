@@ -247,27 +247,18 @@ def boundary_spec(data: Splits, grid: dict | None, labels: dict[str, str], heigh
                          "tooltip": [{"field": "cls", "title": labels["cls"]},
                                      {"field": "conf", "title": labels["conf"], "format": ".2f"}]},
         })
-    points = []
+    tooltip = [{"field": "split", "title": labels["split"]}, {"field": "cls", "title": labels["cls"]},
+               {"field": "x", "type": "quantitative", "title": labels["x"], "format": ".2f"},
+               {"field": "y", "type": "quantitative", "title": labels["y"], "format": ".2f"}]
+    marks = {"train": {"type": "circle", "size": 32, "opacity": 0.95, "stroke": "white", "strokeWidth": 0.6},
+             "test": {"type": "square", "size": 34, "filled": False, "strokeWidth": 1.6, "opacity": 1}}
     for split, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
-        name = labels[split]
-        points += [{"x": round(a, 4), "y": round(b, 4), "cls": classes[c], "split": name}
-                   for (a, b), c in zip(X.cpu().tolist(), y.cpu().tolist())]
-    layers.append({
-        "data": {"values": points},
-        "mark": {"type": "point", "size": 28, "strokeWidth": 1.5},
-        "encoding": {
-            "x": x_enc, "y": y_enc, "color": color,
-            "shape": {"field": "split", "type": "nominal", "title": labels["split"],
-                      "scale": {"domain": [labels["train"], labels["test"]], "range": ["circle", "square"]}},
-            "fill": {"condition": {"test": f"datum.split == '{labels['train']}'", "field": "cls", "type": "nominal",
-                                   "scale": {"domain": classes, "range": list(PALETTE[: len(classes)])}, "legend": None},
-                     "value": "white"},
-            "tooltip": [{"field": "split", "title": labels["split"]}, {"field": "cls", "title": labels["cls"]},
-                        {"field": "x", "type": "quantitative", "title": labels["x"], "format": ".2f"},
-                        {"field": "y", "type": "quantitative", "title": labels["y"], "format": ".2f"}],
-        },
-    })
-    return {"title": labels["title"], "height": height, "layer": layers, "resolve": {"scale": {"fill": "independent"}}}
+        mark = marks[split]
+        points = [{"x": round(a, 4), "y": round(b, 4), "cls": classes[c], "split": labels[split]}
+                  for (a, b), c in zip(X.cpu().tolist(), y.cpu().tolist())]
+        layers.append({"data": {"values": points}, "mark": mark,
+                       "encoding": {"x": x_enc, "y": y_enc, "color": color, "tooltip": tooltip}})
+    return {"title": labels["title"], "height": height, "layer": layers}
 
 
 class BoundaryPainter:
@@ -357,6 +348,9 @@ _DATA_SNIPPETS = {
             "y = (X[:, 0] * X[:, 1] > 0).astype(int)\nX = 2 * (X + rng.normal(0, {s}, X.shape))"),
 }
 
+_CSV_SNIPPET = ("import pandas as pd\ndf = pd.read_csv('my_points.csv')  # two feature columns, then the label\n"
+                "X, y = df.iloc[:, :2].to_numpy(np.float32), pd.factorize(df.iloc[:, -1])[0]")
+
 _FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1_sq": "x1 * x1", "x2_sq": "x2 * x2", "x1x2": "x1 * x2",
                  "sin_x1": "torch.sin(x1)", "sin_x2": "torch.sin(x2)"}
 
@@ -372,7 +366,7 @@ def export_script(cfg: PlaygroundConfig, train: TrainConfig, n_classes: int) -> 
         skip = cfg.residual and width == h
         layer_lines.append(f"    Block(nn.Sequential({', '.join(parts)}), skip={skip}),")
         width = h
-    data = _DATA_SNIPPETS.get(cfg.dataset, "X, y = ...  # your (N, 2) points and integer labels").format(
+    data = _DATA_SNIPPETS.get(cfg.dataset, _CSV_SNIPPET).format(
         n=cfg.n_samples, noise=cfg.noise, k=cfg.n_classes, std=round(0.4 + 3 * cfg.noise, 3), s=round(cfg.noise * 0.25, 4))
     opt = {"sgd": "SGD(model.parameters(), lr={lr}, weight_decay={wd})",
            "momentum": "SGD(model.parameters(), lr={lr}, momentum=0.9, weight_decay={wd})",

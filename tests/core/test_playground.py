@@ -68,9 +68,9 @@ def test_residual_adds_the_input_only_where_widths_match():
 def test_standardised_inputs_and_splits():
     ds = load_points(replace(DEFAULT, dataset="gaussians", n_classes=4), seed=0)
     data = playground_splits(ds, 0.25, seed=0)
-    assert data.num_classes == 4 and len(data.y_test) == 100 and torch.equal(data.X_test, data.X_val)
+    assert data.num_classes == 4 and len(data.y_test) == 125 and torch.equal(data.X_test, data.X_val)
     job = make_playground_job(replace(DEFAULT, dataset="gaussians", n_classes=4, features=FEATURES), DEFAULT_TRAIN, ds)
-    z = job.build_model().inputs(data.X_train)
+    z = job.build_model().inputs(job.data.X_train)
     torch.testing.assert_close(z.mean(0), torch.zeros(len(FEATURES)), atol=1e-4, rtol=0)
     with pytest.raises(ValueError, match="at least one input feature"):
         make_playground_job(replace(DEFAULT, features=()), DEFAULT_TRAIN)

@@ -1,5 +1,11 @@
 """3.1 MLP: the playground trains with a live boundary, the check tab agrees with sklearn, EN and RU."""
+import json
+
 from conftest import open_page, texts, wait_for_jobs
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")]
 
 
 def _small(at):
@@ -55,9 +61,12 @@ def test_training_draws_the_boundary_and_checks_accuracy(lang):
     assert not at.exception
     job = at.session_state["_jobs"]["mlp"]
     assert job.status == "finished" and len(job.records) == 3
-    specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart")] + [c.proto.spec for c in at.get("vega_lite_chart")]
     title = "Decision boundary" if lang == "en" else "Граница решений"
-    assert any(title in s and '"rect"' in s for s in specs), "the boundary with its grid cells is drawn"
+    boundary = [s for s in chart_specs(at) if s.get("title") == title]
+    assert boundary, "the boundary is drawn"
+    cells = [layer for layer in boundary[0]["layer"] if layer["mark"]["type"] == "rect"]
+    assert cells and len(cells[0]["data"]["values"]) == 40 * 40, "with its grid of predicted classes"
+    assert {c["cls"] for c in cells[0]["data"]["values"]} <= {"0", "1", "2"}
     shown = texts(at)
     assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпох" in shown)
     metrics = {m.label: m.value for m in at.metric}
@@ -76,6 +85,5 @@ def test_universal_approximation_fits_live():
     at = wait_for_jobs(at)
     assert not at.exception
     assert at.session_state["_jobs"]["mlp_ua"].status == "finished"
-    specs = [c.proto.spec for c in at.get("arrow_vega_lite_chart")] + [c.proto.spec for c in at.get("vega_lite_chart")]
-    assert any("Target and the network" in s for s in specs)
+    assert any("Target and the network" in json.dumps(s) for s in chart_specs(at))
     assert "R² of the last fit" in texts(at)
