@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn import preprocessing as skp
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
 from torch.utils.data import Dataset as TorchDataset
 
 from core.preprocessing import make_scaler
 
 SCALER_NAMES = ("zscore", "minmax", "robust")
-SKLEARN_SCALERS = {"zscore": skp.StandardScaler, "minmax": skp.MinMaxScaler, "robust": skp.RobustScaler}
+SKLEARN_SCALERS = {"zscore": "StandardScaler", "minmax": "MinMaxScaler", "robust": "RobustScaler"}
+# sklearn is imported inside the functions that need it: spawned DataLoader workers import this
+# module, and every import they skip shortens their start-up
 
 
 # --- scalers under outliers ------------------------------------------------------------------
@@ -73,12 +73,14 @@ def scaler_reference_data(n: int = 300, outlier_frac: float = 0.03, seed: int = 
 
 def compare_with_sklearn(X: np.ndarray, n_train: int | None = None) -> list[dict]:
     """Our torch scalers against sklearn's on float64 data: max |difference| of each step."""
+    from sklearn import preprocessing as skp
+
     X = np.asarray(X, dtype=np.float64)
     train = X[: n_train or len(X)]
     rows = []
     for name in SCALER_NAMES:
         ours = make_scaler(name).fit(torch.as_tensor(train))
-        ref = SKLEARN_SCALERS[name]().fit(train)
+        ref = getattr(skp, SKLEARN_SCALERS[name])().fit(train)
         Xt = torch.as_tensor(X)
         z_ours = ours.transform(Xt).numpy()
         z_ref = ref.transform(X)
@@ -120,6 +122,8 @@ class LeakageResult:
 
 def _quick_model(task: str):
     """k-nearest neighbours: distances depend directly on how each feature is scaled."""
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
     return KNeighborsRegressor(5) if task == "regression" else KNeighborsClassifier(5)
 
 
@@ -211,7 +215,7 @@ def _index_batches(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, gen: tor
 
 
 def make_loader(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, seed: int = 0,
-                timeout_s: float = 60.0) -> DataLoader:
+                timeout_s: float = 120.0) -> DataLoader:
     """A DataLoader for the settings. Workers are spawned: forking a threaded server can deadlock."""
     ds = TensorPairs(X, y)
     gen = torch.Generator().manual_seed(seed)
@@ -257,7 +261,7 @@ def measure_throughput(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, max_
 
 def throughput_suite(batch_size: int, shuffle: bool, num_workers: int, pin_memory: bool, n: int = 20_000,
                      num_features: int = 64, max_seconds: float = 1.0, seed: int = 0) -> list[Throughput]:
-    """In-memory indexing, a per-sample DataLoader, a batched DataLoader, and the chosen worker count."""
+    """In-memory indexing, a per-sample DataLoader, a batched DataLoader, and the batched one with workers."""
     X, y = synthetic_tensors(n, num_features, seed)
     base = LoaderSettings("index", batch_size, shuffle, 0, False)
     variants = [
@@ -266,8 +270,7 @@ def throughput_suite(batch_size: int, shuffle: bool, num_workers: int, pin_memor
         LoaderSettings("batched", batch_size, shuffle, 0, pin_memory),
     ]
     if num_workers > 0:
-        variants += [LoaderSettings("dataloader", batch_size, shuffle, num_workers, pin_memory),
-                     LoaderSettings("batched", batch_size, shuffle, num_workers, pin_memory)]
+        variants.append(LoaderSettings("batched", batch_size, shuffle, num_workers, pin_memory))
     # worker runs get one epoch past their start-up, never an unbounded number
     return [measure_throughput(X, y, v, max_seconds, max_epochs=20 if v.num_workers == 0 else 2, seed=seed)
             for v in variants]

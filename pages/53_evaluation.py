@@ -171,6 +171,9 @@ with page.play:
         job = finished_job("evaluation")
         if job is not None and job.data.source.name != name:
             st.info(T("other_dataset", name=job.data.source.name))
+    if job is not None and not np.isfinite(np.asarray(predictions(job)[2], dtype=float)).all():
+        st.error(T("not_finite"))  # a diverged run predicts NaN: nothing to evaluate
+        job = None
     if job is None:
         st.info(T("need_model"))
     else:

@@ -81,3 +81,12 @@ def test_uses_the_model_trained_on_page_52():
     assert int(metric(at, "TP")) + int(metric(at, "FN")) > 0
     at.radio(key="ev_src").set_value("quick").run()
     assert not at.exception and at.button(key="train_evaluation")
+
+
+def test_a_diverged_model_does_not_crash_the_page():
+    train = replace(DIGITS_MLP.train, num_epochs=3, optimizer="sgd", lr=10.0)
+    job = make_job(Recipe(dataset="diabetes", hidden=(16,), train=train)).run()
+    assert job.status == "diverged"
+    at = open_page("53_evaluation", "en", _jobs={"training": job})
+    assert not at.exception
+    assert at.error or "MSE" in texts(at)
