@@ -211,7 +211,7 @@ def bar_chart(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_titl
               color: str | None = None, value_format: str = ".3g", height: int = 240) -> alt.Chart:
     """Vertical bars for a few categories (measured memory, time, speed), the value printed on each bar."""
     tip = [alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=value_format)]
-    base = alt.Chart(df).encode(x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
+    base = alt.Chart(df).encode(x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelLimit=240)),
                                 y=alt.Y(f"{y}:Q", title=y_title), tooltip=tip)
     bars = base.mark_bar().encode(color=alt.Color(f"{color or x}:N", legend=None))
     text = base.mark_text(dy=-7).encode(text=alt.Text(f"{y}:Q", format=value_format))
