@@ -201,9 +201,9 @@ with page.play:
                            for m in (off, on)])
         b1, b2 = st.columns(2)
         with b1:
-            draw_chart(bar_chart(df, "mode", "mib", T("ckpt.mem_title"), T("labels.mode"), T("labels.mib")))
+            draw_chart(bar_chart(df, "mode", "mib", T("ckpt.mem_title"), T("labels.mode"), T("labels.mib"), value_format=".2f"))
         with b2:
-            draw_chart(bar_chart(df, "mode", "ms", T("ckpt.time_title"), T("labels.mode"), T("labels.ms")))
+            draw_chart(bar_chart(df, "mode", "ms", T("ckpt.time_title"), T("labels.mode"), T("labels.ms"), value_format=",.0f"))
         st.caption(T("ckpt.summary", saved=f"{1 - on.activation_bytes / max(off.activation_bytes, 1):.0%}",
                      slower=f"{on.seconds / max(off.seconds, 1e-9):.2f}"))
 
