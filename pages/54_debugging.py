@@ -296,10 +296,11 @@ with page.check:
     with m3:
         lout = widgets.slider("dbg_chk_out", T("check.fan_out"), 1, 512, 10)
     mem = linear_memory_check(lb, lin, lout)
-    n1, n2, n3 = st.columns(3)
+    n1, n2, n3, n4 = st.columns(4)
     n1.metric(T("check.act_measured"), f"{mem['act']:,} B", help=T("check.act_expected", b=lb, n=lin))
     n2.metric(T("check.act_known"), f"{mem['x']:,} B")
-    n3.metric(T("check.param_measured"), f"{mem['param']:,} B / {mem['w']:,} B")
+    n3.metric(T("check.param_measured"), f"{mem['param']:,} B")
+    n4.metric(T("check.param_known"), f"{mem['w']:,} B", help=T("check.param_expected", o=lout, n=lin))
     (st.success if mem["act"] == mem["x"] and mem["param"] == mem["w"] else st.error)(
         T("check.mem_verdict", count=mem["count"], diff=abs(mem["act"] - mem["x"]) + abs(mem["param"] - mem["w"])))
 
