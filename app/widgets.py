@@ -96,9 +96,16 @@ def number(key: str, label: str, min_value, max_value, value, step=None, **kwarg
 
 
 def parse_option(options: Sequence, raw: str):
-    """The option whose str() is `raw`; ValueError for anything else."""
+    """The option whose str() is `raw` (numbers also by value: "10" finds 10.0); ValueError otherwise."""
     for opt in options:
         if str(opt) == raw:
+            return opt
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(raw) from None
+    for opt in options:
+        if isinstance(opt, (int, float)) and not isinstance(opt, bool) and float(opt) == number:
             return opt
     raise ValueError(raw)
 
