@@ -45,7 +45,7 @@ def test_digit_targets_reverse_and_sort():
 def test_splits_cover_everything_once():
     ds = digit_sequences("sort", 200, seed=0)
     s = sequence_splits(ds, seed=0)
-    assert sum(s.sizes()) == 200 and s.sizes()[0] == 140
+    assert sum(s.sizes()) == 200 and abs(s.sizes()[0] - 140) <= 1
 
 
 def test_naive_last_value():

@@ -11,6 +11,15 @@ from core import transformer as tf
 from core.trainer import TrainConfig
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Training tests use one intra-op thread: on a shared, loaded 2-core box two threads wait on each other."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("causal", [False, True])
 def test_sdpa_matches_torch(causal):
     q, k, v = (torch.randn(2, 3, 7, 5) for _ in range(3))
@@ -39,8 +48,8 @@ def test_heads_must_divide_d_model():
         tf.MultiHeadAttention(64, 3)
     assert err.value.code == "heads" and err.value.params == {"d_model": 64, "heads": 3}
     with pytest.raises(ValueError):
-        tf.check_transformer_config(tf.TransformerConfig(d_model=30, num_heads=3, positional="sinusoidal"))
-    tf.check_transformer_config(tf.TransformerConfig(d_model=30, num_heads=3, positional="learned"))
+        tf.check_transformer_config(tf.TransformerConfig(d_model=15, num_heads=3, positional="sinusoidal"))
+    tf.check_transformer_config(tf.TransformerConfig(d_model=15, num_heads=3, positional="learned"))
     with pytest.raises(ValueError):
         tf.make_transformer_job(tf.DigitTask(n_samples=100), tf.TransformerConfig(d_model=10, num_heads=4), TrainConfig())
 
