@@ -79,9 +79,10 @@ def test_training_updates_live_stops_and_keeps_epochs(page, server):
 
     # moving a slider during the run reruns the page; the run and its finished epochs carry on
     before = epochs_shown(page)
-    slider = page.locator("[data-testid=stSlider]").filter(has_text="Dropout").locator("[role=slider]")
+    slider = page.get_by_role("slider", name="Dropout")
     slider.focus()
     slider.press("ArrowRight")
+    wait_idle(page, 60_000)
     page.wait_for_timeout(1500)
     assert epochs_shown(page) >= before
 
