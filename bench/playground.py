@@ -38,6 +38,18 @@ def run_once(epochs: int, draw: bool) -> tuple[float, int]:
     return len(job.records) / job.elapsed, painter.draws
 
 
+def redraw_ms(repeats: int = 20) -> float:
+    """Median milliseconds of one forced redraw (grid forward pass on a model copy + spec build)."""
+    job = make_playground_job(DEFAULT, replace(DEFAULT_TRAIN, num_epochs=1)).run()
+    painter = BoundaryPainter(job.data, LABELS, min_interval=0.0)
+    times = []
+    for epoch in range(repeats):
+        start = time.perf_counter()
+        painter.paint(job.model, epoch)
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)[len(times) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=300, help="epochs per run")
@@ -57,6 +69,9 @@ def main() -> None:
     print(f"no drawing:     {p:7.1f} epochs/s  (runs: {', '.join(f'{x:.1f}' for x in plain)})")
     print(f"live boundary:  {d:7.1f} epochs/s  (runs: {', '.join(f'{x:.1f}' for x in drawn)}; {draws} redraws)")
     print(f"ratio drawn/plain: {d / p:.3f}  (drawing costs {max(0.0, 1 - d / p):.1%} of throughput)")
+    ms = redraw_ms()
+    print(f"one redraw: {ms:.1f} ms (median of 20) → at most one per {POLL_SECONDS} s poll = {ms / (10 * POLL_SECONDS):.1f}% "
+          "of one core")
 
 
 if __name__ == "__main__":

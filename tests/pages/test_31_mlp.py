@@ -16,7 +16,7 @@ def _small(at):
 
 
 def test_renders_all_five_parts(lang):
-    at = open_page("31_mlp", lang)
+    at = open_page("31_mlp", lang, timeout=600)
     assert not at.exception
     assert len(at.tabs) == 5
     assert at.latex, "the idea tab shows formulas"
@@ -30,7 +30,7 @@ def test_renders_all_five_parts(lang):
 
 
 def test_moving_widgets_changes_parameter_count_and_data():
-    at = open_page("31_mlp", "en")
+    at = open_page("31_mlp", "en", timeout=600)
     at.text_input(key="mlp_hidden").set_value("8, 8").run()
     at.toggle(key="mlp_f_x1_sq").set_value(True).run()
     at.toggle(key="mlp_bn").set_value(True).run()
@@ -45,7 +45,7 @@ def test_moving_widgets_changes_parameter_count_and_data():
 
 
 def test_no_features_gives_a_clear_message():
-    at = open_page("31_mlp", "en")
+    at = open_page("31_mlp", "en", timeout=600)
     at.toggle(key="mlp_f_x1").set_value(False).run()
     at.toggle(key="mlp_f_x2").set_value(False).run()
     assert not at.exception
@@ -53,11 +53,11 @@ def test_no_features_gives_a_clear_message():
 
 
 def test_training_draws_the_boundary_and_checks_accuracy(lang):
-    at = _small(open_page("31_mlp", lang))
+    at = _small(open_page("31_mlp", lang, timeout=600))
     at.selectbox(key="mlp_ds").set_value("spiral").run()
     at.slider(key="mlp_k").set_value(3).run()
     at.button(key="train_mlp").click().run()
-    at = wait_for_jobs(at)
+    at = wait_for_jobs(at, 600)
     assert not at.exception
     job = at.session_state["_jobs"]["mlp"]
     assert job.status == "finished" and len(job.records) == 3
@@ -76,13 +76,13 @@ def test_training_draws_the_boundary_and_checks_accuracy(lang):
 
 
 def test_universal_approximation_fits_live():
-    at = open_page("31_mlp", "en")
+    at = open_page("31_mlp", "en", timeout=600)
     at.selectbox(key="mlp_ua_fn").set_value("abs").run()
     at.slider(key="mlp_ua_units").set_value(8).run()
     at.slider(key="mlp_ua_epochs").set_value(20).run()
     assert "8 hidden units → 25 parameters" in texts(at)
     at.button(key="train_mlp_ua").click().run()
-    at = wait_for_jobs(at)
+    at = wait_for_jobs(at, 600)
     assert not at.exception
     assert at.session_state["_jobs"]["mlp_ua"].status == "finished"
     assert any("Target and the network" in json.dumps(s) for s in chart_specs(at))

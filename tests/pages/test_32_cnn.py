@@ -3,7 +3,7 @@ from conftest import open_page, texts, wait_for_jobs
 
 
 def test_renders_all_five_parts_and_the_calculator(lang):
-    at = open_page("32_cnn", lang)
+    at = open_page("32_cnn", lang, timeout=600)
     assert not at.exception
     assert len(at.tabs) == 5
     assert at.latex and len(at.radio) >= 3
@@ -18,7 +18,7 @@ def test_renders_all_five_parts_and_the_calculator(lang):
 
 
 def test_moving_calculator_widgets(lang):
-    at = open_page("32_cnn", lang)
+    at = open_page("32_cnn", lang, timeout=600)
     at.slider(key="cnn_s").set_value(2).run()
     assert "4 × 4" in [m.value for m in at.metric]
     at.slider(key="cnn_d").set_value(2).run()
@@ -36,13 +36,13 @@ def test_moving_calculator_widgets(lang):
 
 
 def test_training_shows_filters_and_feature_maps(lang):
-    at = open_page("32_cnn", lang)
+    at = open_page("32_cnn", lang, timeout=600)
     at.selectbox(key="cnn_arch").set_value("lenet").run()
     at.toggle(key="cnn_se").set_value(True).run()
     at.select_slider(key="cnn_width").set_value(4).run()
     at.slider(key="cnn_epochs").set_value(2).run()
     at.button(key="train_cnn").click().run()
-    at = wait_for_jobs(at)
+    at = wait_for_jobs(at, 600)
     assert not at.exception
     job = at.session_state["_jobs"]["cnn"]
     assert job.status == "finished" and len(job.records) == 2
@@ -59,7 +59,7 @@ def test_training_shows_filters_and_feature_maps(lang):
 
 
 def test_classic_table_from_torchvision():
-    at = open_page("32_cnn", "en")
+    at = open_page("32_cnn", "en", timeout=600)
     at.button(key="cnn_classics").click().run()
     assert not at.exception
     table = at.dataframe[-1].value
