@@ -55,7 +55,7 @@ with page.play:
     with left:
         rows = arrow_rows((0, 0), a, "a", "a", 0.25) + arrow_rows((0, 0), b, "b", "b", 0.25)
         draw_chart(plane_spec(T("vec.chart"), "x₁", "x₂", lines=rows, x_domain=(-3.3, 3.3), y_domain=(-3.3, 3.3),
-                              color_title=T("vec.vector"), height=330))
+                              color_title=T("vec.vector"), height=330, colors={"a": "#4C78A8", "b": "#E45756"}))
     with right:
         m = st.columns(2)
         m[0].metric(T("vec.dot"), fmt(stats["dot"]))
@@ -88,14 +88,16 @@ with page.play:
     before, after = T("mat.before"), T("mat.after")
     rename = {"before": before, "after": after}
     lines = [{**r, "group": rename[r["group"]]} for r in grid + circle]
-    for i, (lam, vec) in enumerate(tr.real_eigenpairs()):
-        for sign in (1, -1):
-            lines += arrow_rows((0, 0), sign * lam * vec, T("mat.eig_label", i=i + 1, lam=f"{lam:.2f}"), f"e{i}{sign}", 0.2)
     colors = {before: "#c7c7c7", after: "#4C78A8"}
+    for i, (lam, vec) in enumerate(tr.real_eigenpairs()):
+        label = T("mat.eig_label", i=i + 1, lam=f"{lam:.2f}")
+        colors.setdefault(label, ("#E45756", "#F58518")[i])
+        for sign in (1, -1):
+            lines += arrow_rows((0, 0), sign * lam * vec, label, f"e{i}{sign}", 0.2)
     left, right = st.columns([3, 2])
     with left:
         draw_chart(plane_spec(T("mat.chart"), "x₁", "x₂", lines=lines, x_domain=(-4.5, 4.5), y_domain=(-4.5, 4.5),
-                              color_title=T("mat.legend"), height=380))
+                              color_title=T("mat.legend"), height=380, colors=colors))
     with right:
         st.latex(rf"M = \begin{{bmatrix}} {m11:.1f} & {m12:.1f} \\ {m21:.1f} & {m22:.1f} \end{{bmatrix}}")
         st.metric(T("mat.det"), f"{tr.det:.3f}")
@@ -156,8 +158,9 @@ with page.play:
         axes += arrow_rows(ours.mean, ours.mean - half, T("pca.pc", i=i + 1), f"pcm{i}", 0.0)
     left, right = st.columns([3, 2])
     with left:
-        draw_chart(plane_spec(T("pca.chart"), "x₁", "x₂", lines=axes, points=pts, x_domain=(-8, 10), y_domain=(-8, 7),
-                              color_title=T("pca.legend"), height=380))
+        draw_chart(plane_spec(T("pca.chart"), "x₁", "x₂", lines=axes, points=pts, x_domain=(-6, 8), y_domain=(-7, 6),
+                              color_title=T("pca.legend"), height=380, points_below=True,
+                              colors={T("pca.points"): "#b0b0b0", T("pca.pc", i=1): "#E45756", T("pca.pc", i=2): "#4C78A8"}))
     with right:
         cov = ours.covariance
         st.latex(rf"\Sigma = \begin{{bmatrix}} {cov[0, 0]:.3f} & {cov[0, 1]:.3f} \\ {cov[1, 0]:.3f} & {cov[1, 1]:.3f} \end{{bmatrix}}")

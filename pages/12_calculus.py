@@ -70,8 +70,8 @@ with page.play:
     fd = central_difference(fname, x0, 1e-5 if not single else 1e-2, dtype)
     m = st.columns(4)
     m[0].metric("f(x₀)", f"{y0:.6g}")
-    m[1].metric(T("deriv.autograd"), f"{slope:.8g}")
-    m[2].metric(T("deriv.fd", h="1e-5" if not single else "1e-2"), f"{fd:.8g}", f"{fd - slope:+.1e}", delta_color="off")
+    m[1].metric(T("deriv.autograd"), f"{slope:.6g}")
+    m[2].metric(T("deriv.fd", h="1e-5" if not single else "1e-2"), f"{fd:.6g}", f"{fd - slope:+.1e}", delta_color="off")
     if err_rows:
         h_best, e_best = best_step(err_rows)
         m[3].metric(T("deriv.best_h"), f"{h_best:.0e}", f"{e_best:.1e}", delta_color="off")
@@ -127,7 +127,7 @@ with page.play:
     with left:
         draw_chart(plane_spec(T("field.chart", f=T(f"fields.{field_name}")), "x₁", "x₂", lines=arrows,
                               points=[{"x": p1, "y": p2, "group": here}], field=field, x_domain=(-3.7, 3.7), y_domain=(-3.7, 3.7),
-                              color_title=T("field.legend"), field_title="f", field_size=110, height=420,
+                              color_title=T("field.legend"), field_title="f", height=420,
                               colors={"∇f": "#ffffff", here: "#e4572e"}))
     with right:
         st.latex(rf"f(x_1, x_2) = {T(f'fields_tex.{field_name}')}")

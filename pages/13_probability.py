@@ -93,9 +93,9 @@ with page.play:
         last_mean = [r["value"] for r in moments if r["moment"] == "mean"][-1]
         last_var = [r["value"] for r in moments if r["moment"] == "variance"][-1]
         m = st.columns(4)
-        m[0].metric(T("dist.exact_mean"), f"{mean:.4f}")
+        m[0].metric(T("dist.exact_mean").capitalize(), f"{mean:.4f}")
         m[1].metric(T("dist.sample_mean_n"), f"{last_mean:.4f}", f"{last_mean - mean:+.4f}", delta_color="off")
-        m[2].metric(T("dist.exact_var"), f"{var:.4f}")
+        m[2].metric(T("dist.exact_var").capitalize(), f"{var:.4f}")
         m[3].metric(T("dist.sample_var_n"), f"{last_var:.4f}", f"{last_var - var:+.4f}", delta_color="off")
         st.caption(T("dist.caption"))
 
@@ -149,7 +149,8 @@ with page.play:
                              {"x": i + shift, "y": v, "group": label, "seg": f"{label}{i}", "order": 1}]
                 pq_pts.append({"x": i + shift, "y": v, "group": label})
         draw_chart(plane_spec(T("info.chart"), T("info.class_axis"), T("info.prob"), lines=pq_lines, points=pq_pts,
-                              x_domain=(-0.5, 3.5), y_domain=(0, 1), color_title=T("info.legend"), height=280))
+                              x_domain=(-0.5, 3.5), y_domain=(0, 1), color_title=T("info.legend"), height=280,
+                              colors={"p": "#4C78A8", "q": "#F58518"}))
     with right:
         m = st.columns(3)
         m[0].metric("H(p)", fmt(ours["H_p"]))
@@ -193,8 +194,8 @@ with page.play:
                               colors={T("soft.true"): "#54A24B", T("soft.other"): "#4C78A8"}))
     with right:
         m = st.columns(3)
-        m[0].metric(T("soft.manual"), f"{ce['manual']:.6f}")
-        m[1].metric("F.cross_entropy", f"{ce['torch']:.6f}")
+        m[0].metric(T("soft.manual"), f"{ce['manual']:.5f}")
+        m[1].metric("F.cross_entropy", f"{ce['torch']:.5f}")
         m[2].metric(T("soft.diff"), f"{abs(ce['manual'] - ce['torch']):.1e}")
         st.markdown(T("soft.explain", p=f"{probs[target]:.4f}", c=CLASSES[target]))
         st.caption(T("soft.temp_caption"))

@@ -96,7 +96,7 @@ with page.play:
     with left:
         draw_chart(plane_spec(T("race.chart", s=T(f"surfaces.{surface}")), "x", "y", lines=lines, points=pts, field=field,
                               x_domain=s.x_range, y_domain=s.y_range, color_title=T("race.legend"),
-                              field_title=T("race.log_f") if s.log_contours else "f", field_size=150, height=430, colors=colors))
+                              field_title=T("race.log_f") if s.log_contours else "f", height=430, colors=colors))
     with right:
         log_loss = surface != "saddle"
         loss_rows = []

@@ -15,7 +15,7 @@ def test_distribution_explorer(lang):
     at.slider(key="pr_poisson_0").set_value(5.0).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    exact = [v for k, v in metrics.items() if k in ("exact mean", "точное среднее")]
+    exact = [v for k, v in metrics.items() if k in ("Exact mean", "Точное среднее")]
     assert exact == ["5.0000"]
     at.selectbox(key="pr_dist").set_value("uniform").run()
     at.slider(key="pr_uniform_0").set_value(2.0).run()
