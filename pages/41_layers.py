@@ -71,7 +71,7 @@ with page.play:
         col_pic, col_stats = st.columns([3, 2])
         with col_pic:
             draw_chart(heatmap(df, "C", "N", "group", T("norm_chart", kind=T(f"norms.{kind}")), T("axis_c"), T("axis_n"),
-                               T("norm_group"), scheme="tableau20", height=220,
+                               T("norm_group"), scheme="rainbow", height=220,
                                x_sort=[f"c{j}" for j in range(c)], y_sort=[f"n{i}" for i in range(n)]))
             st.caption(T("norm_caption", groups=len(stats), per=stats[0]["size"]))
         with col_stats:
