@@ -242,20 +242,27 @@ def measure_throughput(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, max_
     loader = None if s.method == "index" else make_loader(X, y, s, seed)
     samples, epochs, first = 0, 0, None
     sink = torch.zeros(())
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # pin_memory without an accelerator
-        while epochs < max_epochs:
-            batches = _index_batches(X, y, s, gen) if loader is None else iter(loader)
-            for xb, yb in batches:
-                sink += xb.sum()  # touch the data so nothing is skipped
-                samples += len(yb)
-                if first is None:
-                    first = time.perf_counter() - start
-            epochs += 1
-            if time.perf_counter() - start >= max_seconds:
-                break
-    seconds = time.perf_counter() - start
+    threads = torch.get_num_threads()
+    # one intra-op thread, as in DataLoader workers: on a busy CPU a thread pool spinning on tiny
+    # tensors would swamp the batching cost being measured
+    torch.set_num_threads(1)
+    try:
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pin_memory without an accelerator
+            while epochs < max_epochs:
+                batches = _index_batches(X, y, s, gen) if loader is None else iter(loader)
+                for xb, yb in batches:
+                    sink += xb.sum()  # touch the data so nothing is skipped
+                    samples += len(yb)
+                    if first is None:
+                        first = time.perf_counter() - start
+                epochs += 1
+                if time.perf_counter() - start >= max_seconds:
+                    break
+        seconds = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(threads)
     return Throughput(s, samples, seconds, first or seconds, epochs)
 
 

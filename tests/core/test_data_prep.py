@@ -107,3 +107,10 @@ def test_spawned_worker_delivers_the_same_samples():
     r = measure_throughput(X, y, LoaderSettings("dataloader", batch_size=5, shuffle=False, num_workers=1),
                            max_seconds=0.0, max_epochs=1)
     assert r.samples == 20 and r.epochs == 1
+
+
+def test_measurement_restores_the_thread_count():
+    before = torch.get_num_threads()
+    X, y = tiny()
+    measure_throughput(X, y, LoaderSettings("index", batch_size=4), max_seconds=0.0, max_epochs=1)
+    assert torch.get_num_threads() == before
