@@ -125,7 +125,7 @@ def show_text(lang: str) -> None:
     c1.metric(T("labels.char_tokens"), len(chars))
     c2.metric(T("labels.word_tokens"), len(words))
     c3.metric(T("labels.bpe_tokens"), len(pieces))
-    st.markdown(f"**{T('labels.chars')}** `{' | '.join(chars)}`")
+    st.markdown(f"**{T('labels.chars')}** `{' | '.join(c if c != ' ' else '␣' for c in chars)}`")
     st.markdown(f"**{T('labels.words')}** `{' | '.join(words)}`")
     st.markdown(f"**BPE ({merges})** `{' | '.join(pieces)}`")
     c1, c2 = st.columns(2)
