@@ -46,6 +46,11 @@ def bpe(lang: str) -> text.BPEResult:
 
 
 @st.cache_data(show_spinner=False)
+def corpus_token_count(lang: str) -> int:
+    return len(text.bpe_encode(text.corpus(lang), bpe(lang).merges))
+
+
+@st.cache_data(show_spinner=False)
 def signal(cfg: audio.SignalConfig):
     return audio.synth_signal(cfg)
 
@@ -268,7 +273,7 @@ with page.check:
     odd = 2 * (ts_cfg.period // 2) + 1
     ma_ref = pd.Series(y).rolling(odd, center=True).mean().to_numpy()
     result = bpe(lang)
-    corpus_tokens = len(text.bpe_encode(text.corpus(lang), result.merges))
+    corpus_tokens = corpus_token_count(lang)
     rows = [
         (T("checks.stft"), "our_stft_magnitude", "torch.stft", float((ours_stft - ref_stft).abs().max())),
         (T("checks.dct"), "dct_matrix @ x", "scipy.fft.dct(norm='ortho')", float(np.abs(ours_dct - ref_dct).max())),
