@@ -128,7 +128,10 @@ with tab_curves:
             name = T(f"curves.{curve}")
             chart = line_chart(pd.DataFrame(rows), "epoch", "value", "run", T("curves.title", metric=name),
                                T("curves.epoch"), name, height=340, log_y=curve == "lr", color_title=T("curves.run"))
-            chart = chart.configure_legend(orient="bottom", columns=1, labelLimit=600)
+            chart = chart.encode(  # whole-epoch ticks; a palette where runs do not share a hue
+                x=alt.X("epoch:Q", title=T("curves.epoch"), axis=alt.Axis(tickMinStep=1, format="d")),
+                color=alt.Color("run:N", title=T("curves.run"), scale=alt.Scale(scheme="tableau10")),
+            ).configure_legend(orient="bottom", columns=1, labelLimit=600)
             draw_chart(chart)
         else:
             st.info(T("labels.need_selection"))
@@ -160,7 +163,7 @@ with tab_hp:
             chart = scatter_chart(df if numeric else df.assign(x=df["x"].astype(str)), "x", "y", None,
                                   T("curves.scatter_title", x=x_param, y=y_title), x_param, y_title, size=90)
             x_enc = (alt.X("x:Q", title=x_param, scale=alt.Scale(type="log" if log_x and (df["x"] > 0).all() else "linear",
-                                                                  zero=False))
+                                                                  zero=False, padding=24))
                      if numeric else alt.X("x:N", title=x_param, axis=alt.Axis(labelAngle=0)))
             chart = chart.encode(x=x_enc, tooltip=[alt.Tooltip("run:N", title=T("curves.run")),
                                                    alt.Tooltip(f"x:{'Q' if numeric else 'N'}", title=x_param),

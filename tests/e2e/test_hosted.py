@@ -1,0 +1,204 @@
+"""The real server in Debian Chromium: a copied URL reproduces a page; hosted mode under 4 sessions.
+
+Needs `chromium` on PATH (the tests fail, not skip, without it). Ports 8608-8615.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from screenshot import CHROMIUM_ARGS  # noqa: E402
+
+READY = "[data-testid=stApp][data-test-script-state=notRunning]"
+STREAMLIT = str(Path(sys.executable).with_name("streamlit"))
+
+
+def _health(port: int, timeout: float = 5.0) -> tuple[str, float]:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as r:
+        body = r.read().decode()
+    return body, time.perf_counter() - t0
+
+
+@contextmanager
+def server(port: int, tmp_path: Path, **env):
+    """`streamlit run app` on `port` with `env`; waits for /_stcore/health, always killed at the end."""
+    full_env = {**os.environ, "DLDASH_RUNS_DB": str(tmp_path / "runs.db"), **env}
+    log = open(tmp_path / f"server-{port}.log", "w")
+    proc = subprocess.Popen([STREAMLIT, "run", "app", "--server.headless", "true", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=full_env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 90
+        while True:
+            assert proc.poll() is None, f"server exited: {(tmp_path / f'server-{port}.log').read_text()[-2000:]}"
+            try:
+                if _health(port, 2)[0] == "ok":
+                    break
+            except OSError:
+                pass
+            assert time.time() < deadline, "server did not become healthy in 90 s"
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+
+
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium")
+    assert exe, "chromium is not on PATH: the e2e tests need Debian's chromium package"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _open(browser, url: str, play: bool = True):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=90_000)
+    if play:  # the guide pages open on the Idea tab
+        page.get_by_text("🎛️ Play", exact=True).first.click()
+    return page
+
+
+def _wait(predicate, timeout: float = 30, what: str = "condition"):
+    deadline = time.time() + timeout
+    while not predicate():
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _slider_value(page, label: str) -> str:
+    box = page.locator("[data-testid=stSlider]", has_text=label).first
+    return box.locator("[data-testid=stSliderThumbValue]").first.inner_text()
+
+
+def _to_runs(page) -> None:
+    """Follow the sidebar link (a reload would start a new session, with a new run scope)."""
+    page.locator("[data-testid=stSidebarNav] a", has_text="Runs").first.click()
+    _wait(lambda: page.url.rstrip("/").endswith("/runs"), what="the Runs page")
+    _settled(page)
+
+
+def _settled(page) -> None:
+    time.sleep(0.5)
+    page.wait_for_selector(READY, timeout=60_000)
+
+
+@pytest.mark.e2e
+def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(tmp_path):
+    with server(8608, tmp_path) as base, chromium() as browser:
+        first = _open(browser, f"{base}/training?tr_epochs=7&tr_lr=0.01")
+        first.get_by_label("Seed", exact=True).fill("42")
+        first.keyboard.press("Enter")
+        _settled(first)
+        first.get_by_label("Hidden layer widths", exact=True).fill("32, 16")
+        first.keyboard.press("Enter")
+        _settled(first)
+        _wait(lambda: "seed=42" in first.url and "tr_hidden=" in first.url, what=f"the URL to update ({first.url})")
+        copied = first.url
+        assert "tr_epochs=7" in copied and "tr_lr=0.01" in copied
+
+        second = _open(browser, copied)  # a new context: no shared cookies or session state
+        assert second.get_by_label("Seed", exact=True).input_value() == "42"
+        assert second.get_by_label("Hidden layer widths", exact=True).input_value() == "32, 16"
+        assert _slider_value(second, "Epochs") == "7"
+        assert _slider_value(second, "Learning rate") == "0.01"
+        assert second.locator("[data-testid=stException]").count() == 0
+
+        broken = _open(browser, f"{base}/training?tr_epochs=abc&seed=1e999&tr_lr=%ZZ&tr_hidden=,,,")
+        assert broken.locator("[data-testid=stException]").count() == 0
+        assert broken.get_by_text("invalid value").count() >= 2
+        assert _slider_value(broken, "Epochs") == "30"
+
+
+@pytest.mark.e2e
+def test_hosted_mode_four_sessions_two_slots(tmp_path):
+    env = {"DLDASH_HOSTED": "1", "DLDASH_MAX_JOBS": "2", "DLDASH_MAX_EPOCHS": "60", "DLDASH_MAX_PARAMS": "50000",
+           "DLDASH_SESSIONS": "4"}
+    with server(8609, tmp_path, **env) as base, chromium() as browser:
+        latencies: list[float] = []
+        failures: list[str] = []
+        stop = threading.Event()
+
+        def poll_health():
+            while not stop.is_set():
+                try:
+                    body, seconds = _health(8609)
+                    latencies.append(seconds)
+                    if body != "ok":
+                        failures.append(body)
+                except OSError as exc:
+                    failures.append(str(exc))
+                time.sleep(0.2)
+
+        poller = threading.Thread(target=poll_health, daemon=True)
+        poller.start()
+        try:
+            # the URL asks for 200 epochs; batch size 8 keeps each run busy for a while
+            pages = [_open(browser, f"{base}/training?tr_epochs=200&tr_bs=8") for _ in range(4)]
+            for page in pages:
+                assert page.get_by_text("Hosted demo limits").count() >= 1
+            for page in pages:
+                page.locator("[data-testid=stBaseButton-primary]", has_text="Train").first.click()
+            busy_text = "The server is busy"
+
+            def outcome(page) -> str | None:
+                if page.get_by_text(busy_text).count():
+                    return "busy"
+                if page.get_by_text("/60 · about").count() or page.get_by_text("Finished 60 epochs").count():
+                    return "running"
+                return None
+
+            _wait(lambda: all(outcome(p) for p in pages), timeout=60, what="every session to run or be told it is busy")
+            outcomes = sorted(outcome(p) for p in pages)
+            assert outcomes == ["busy", "busy", "running", "running"], outcomes
+            running = [p for p, o in zip(pages, [outcome(p) for p in pages]) if o == "running"]
+            for page in running:
+                assert page.get_by_text("so 200 epochs became 60").count() == 1, "the URL cannot exceed the epoch limit"
+            for page in (p for p in pages if p not in running):
+                assert page.get_by_text("2 of 2 training slots are in use").count() == 1
+
+            big = _open(browser, f"{base}/training?tr_hidden=1024,1024")
+            big.locator("[data-testid=stBaseButton-primary]", has_text="Train").first.click()
+            _wait(lambda: big.get_by_text("the demo server allows at most 50,000").count() > 0, what="the refusal")
+
+            # each session sees only its own runs
+            _to_runs(running[0])
+            assert running[0].get_by_text("only the runs started in this browser session").count() == 1
+            assert running[0].get_by_text("1 of 1 runs").count() == 1
+            idle = [p for p in pages if p not in running][0]
+            _to_runs(idle)
+            assert idle.get_by_text("No runs yet").count() == 1
+            for page in pages + [big]:
+                assert page.locator("[data-testid=stException]").count() == 0
+        finally:
+            stop.set()
+            poller.join(5)
+        assert not failures, failures[:3]
+        assert len(latencies) > 10 and max(latencies) < 1.0, f"max health latency {max(latencies):.3f} s"
+        print(f"health checks: {len(latencies)}, max {max(latencies) * 1000:.0f} ms, "
+              f"median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms")
