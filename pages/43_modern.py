@@ -65,7 +65,8 @@ with page.play:
         draw_chart(image_grid(img[0].numpy(), [T("vit_whole")], T("vit_image"), cols=1, size=200))
     with col_tiles:
         per_row = 32 // demo_patch
-        draw_chart(image_grid(tiles, [f"#{i + 1}" for i in range(len(tiles))], T("vit_tiles", n=len(tiles)),
+        names = [T("vit_patch_n", r=i // per_row + 1, c=i % per_row + 1) for i in range(len(tiles))]
+        draw_chart(image_grid(tiles, names, T("vit_tiles", n=len(tiles)),
                               cols=per_row, size=max(24, 300 // per_row)))
 
     # --- ViT vs CNN --------------------------------------------------------------------------------------
