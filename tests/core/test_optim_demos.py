@@ -23,8 +23,8 @@ from core.optim_demos import (
 def test_adam_reaches_the_ill_conditioned_minimum_in_fewer_steps_than_stable_sgd():
     kappa = 50.0
     lr_sgd = 0.5 * sgd_stable_lr(kappa)          # 0.02: comfortably stable
-    sgd = run_optimizer("bowl", "sgd", lr_sgd, 1000, kappa)
-    adam = run_optimizer("bowl", "adam", 0.1, 1000, kappa)
+    sgd = run_optimizer("bowl", "sgd", lr_sgd, 600, kappa)
+    adam = run_optimizer("bowl", "adam", 0.1, 600, kappa)
     assert sgd.diverged_at is None and adam.diverged_at is None
     n_sgd, n_adam = steps_to_reach(sgd, "bowl"), steps_to_reach(adam, "bowl")
     assert n_sgd is not None and n_adam is not None
