@@ -36,14 +36,31 @@ def section_label(part: int) -> str:
     return t(f"nav.part{part}")
 
 
+def title_and_icon(stem: str) -> tuple[str, str]:
+    """A page's title and icon; a page whose content file is not written yet still gets a menu entry."""
+    title, icon = t(f"{stem}.title"), t(f"{stem}.icon")
+    missing = title.startswith("⟨") or icon.startswith("⟨")
+    return (stem.replace("_", " ") if title.startswith("⟨") else title), ("📄" if missing else icon)
+
+
+def page_link(entry: PageEntry, label: str | None = None) -> None:
+    """`st.page_link` to `entry`; plain text when the page runs outside the router (AppTest, bare run)."""
+    title, icon = title_and_icon(entry.stem)
+    try:
+        st.page_link(str(entry.path), label=label or title, icon=icon)
+    except st.errors.StreamlitAPIException:
+        st.markdown(f"{icon} {label or title}")
+
+
 def navigation():
     """`st.navigation` over the discovered pages, grouped into sections by part."""
     sections: dict[str, list] = {}
     for entry in discover():
+        title, icon = title_and_icon(entry.stem)
         page = st.Page(
             str(entry.path),
-            title=t(f"{entry.stem}.title"),
-            icon=t(f"{entry.stem}.icon"),
+            title=title,
+            icon=icon,
             url_path="" if entry.part == 0 else entry.slug,
             default=entry.part == 0,
         )

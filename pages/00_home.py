@@ -1,8 +1,8 @@
 """Home: the map of the guide, the learner's progress, the device, and how to use the dashboard."""
 import streamlit as st
 
-from app.i18n import current_lang, page_t, t
-from app.navigation import discover, section_label
+from app.i18n import current_lang, page_t
+from app.navigation import discover, page_link, section_label, title_and_icon
 from app.session import device, progress
 from core.device import describe_device
 
@@ -30,7 +30,7 @@ for col, part in zip(cols, parts):
         for e in (e for e in entries if e.part == part):
             score = done.get(e.stem)
             badge = f" · ✅ {score[0]}/{score[1]}" if score else ""
-            st.page_link(str(e.path), label=f"{t(f'{e.stem}.title')}{badge}", icon=t(f"{e.stem}.icon"))
+            page_link(e, label=f"{title_and_icon(e.stem)[0]}{badge}")
 
 st.subheader(T("how_title"))
 st.markdown(T("how"))

@@ -1,0 +1,23 @@
+"""Every page on disk renders in English and Russian without an exception, and Home maps them all."""
+import pytest
+from conftest import open_page, texts
+
+from app.navigation import discover
+
+PAGES = [e.stem for e in discover()]
+
+
+@pytest.mark.parametrize("stem", PAGES)
+def test_page_renders_in_both_languages(stem, lang):
+    at = open_page(stem, lang)
+    assert not at.exception, f"{stem} [{lang}]: {at.exception}"
+    assert at.title, f"{stem} has no title"
+
+
+def test_home_lists_every_guide_page_and_counts_quiz_progress(lang):
+    at = open_page("00_home", lang, progress={"52_training": (3, 4)})
+    guide = [e for e in discover() if 1 <= e.part <= 5]
+    assert any(m.value == str(len(guide)) for m in at.metric)
+    assert any(m.value == "3/4" for m in at.metric)
+    shown = texts(at)
+    assert ("Map of the guide" if lang == "en" else "Карта руководства") in shown
