@@ -197,3 +197,20 @@ def misclassified(y_true: np.ndarray, y_pred: np.ndarray, scores: np.ndarray | N
     if scores is not None and scores.ndim == 2 and len(wrong):
         wrong = wrong[np.argsort(-scores[wrong, y_pred[wrong]], kind="stable")]
     return wrong[:limit]
+
+
+def unscaled_inputs(data, recipe: dict | None, split: str = "test") -> torch.Tensor | None:
+    """The `split` inputs before scaling (for showing images), rebuilt from the run's recipe and
+    checked against the scaled tensors; None when the recipe cannot reproduce them."""
+    from core.datasets import make_splits
+    from core.preprocessing import make_scaler
+
+    try:
+        raw = make_splits(data.source, recipe["val_frac"], recipe["test_frac"], seed=recipe["train"]["seed"])
+        scaler = make_scaler(recipe.get("scaler", "none")).fit(raw.X_train)
+        X_raw, X_scaled = getattr(raw, f"X_{split}"), getattr(data, f"X_{split}").cpu()
+        if X_raw.shape == X_scaled.shape and torch.allclose(scaler.transform(X_raw), X_scaled, atol=1e-4):
+            return X_raw
+    except (KeyError, TypeError, ValueError):
+        pass
+    return None

@@ -27,6 +27,7 @@ from core.evaluation import (
     regression_metrics_torch,
     regression_report,
     threshold_metrics,
+    unscaled_inputs,
 )
 from core.recipes import DIGITS_MLP, Recipe, make_job
 
@@ -123,7 +124,12 @@ def show_classification(job, y, y_hat, scores) -> None:
     shape = job.data.source.image_shape
     if shape is not None and shape[0] == 1:
         wrong = misclassified(y, y_hat, scores, limit=24)
-        X = job.data.X_test if len(job.data.y_test) else job.data.X_val
+        split = "test" if len(job.data.y_test) else "val"
+        X = unscaled_inputs(job.data, job.meta.get("recipe"), split)
+        if X is None:  # fall back to the scaled pixels, stretched per image
+            X = getattr(job.data, f"X_{split}").cpu()
+            lo, hi = X.min(dim=1, keepdim=True).values, X.max(dim=1, keepdim=True).values
+            X = (X - lo) / (hi - lo).clamp_min(1e-8)
         st.subheader(T("gallery_header"))
         if len(wrong) == 0:
             st.success(T("no_errors"))

@@ -19,6 +19,7 @@ from core.evaluation import (
     regression_metrics_torch,
     regression_report,
     threshold_metrics,
+    unscaled_inputs,
 )
 
 Y_TRUE = np.array([0, 0, 1, 1, 2, 2, 2, 3, 3, 0, 1, 2])
@@ -115,3 +116,14 @@ def test_predict_shapes_per_task():
     assert set(y_hat) <= {0, 1} and ((p >= 0) & (p <= 1)).all()
     pred, same = predict(nn.Linear(3, 1), X, "regression")
     assert pred.shape == (7,) and pred is same
+
+
+def test_unscaled_inputs_rebuild_the_raw_test_images():
+    from core.recipes import Recipe, prepare_data
+
+    recipe = Recipe(dataset="digits")
+    data = prepare_data(recipe)
+    raw = unscaled_inputs(data, recipe.as_dict(), "test")
+    assert raw is not None and raw.min() >= 0 and raw.max() <= 1  # digits pixels are in [0, 1]
+    assert not torch.allclose(raw, data.X_test)
+    assert unscaled_inputs(data, {**recipe.as_dict(), "test_frac": 0.2}, "test") is None
