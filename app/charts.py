@@ -216,3 +216,76 @@ def bar_chart(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_titl
     bars = base.mark_bar().encode(color=alt.Color(f"{color or x}:N", legend=None))
     text = base.mark_text(dy=-7).encode(text=alt.Text(f"{y}:Q", format=value_format))
     return (bars + text).properties(title=title, height=height)
+
+
+def plane_spec(title: str, x_title: str, y_title: str, lines: list[dict] | None = None, points: list[dict] | None = None,
+               field: list[dict] | None = None, x_domain=None, y_domain=None, color_title: str = "",
+               field_title: str = "", height: int = 340, log_x: bool = False, log_y: bool = False,
+               colors: dict[str, str] | None = None, points_below: bool = False) -> dict:
+    """Line segments, points and an optional coloured background field on one x–y plane.
+
+    lines: rows {x, y, group, seg, order}; points: rows {x, y, group}; field: rows {x, y, z}.
+    """
+    def axis(field_name, title_, domain, log):
+        scale = {"zero": False}
+        if domain is not None:
+            scale["domain"] = list(domain)
+            scale["nice"] = False
+        if log:
+            scale["type"] = "log"
+        return {"field": field_name, "type": "quantitative", "title": title_, "scale": scale}
+
+    color_scale = {}
+    if colors:
+        color_scale = {"domain": list(colors), "range": list(colors.values())}
+    layers = []
+    if field:
+        # cells of the regular grid: each row's rectangle spans half a step either side
+        xs, ys = sorted({r["x"] for r in field}), sorted({r["y"] for r in field})
+        hx = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 0.5
+        hy = (ys[1] - ys[0]) / 2 if len(ys) > 1 else 0.5
+        layers.append({
+            "data": {"values": field},
+            "transform": [{"calculate": f"datum.x - {hx}", "as": "x_lo"}, {"calculate": f"datum.x + {hx}", "as": "x_hi"},
+                          {"calculate": f"datum.y - {hy}", "as": "y_lo"}, {"calculate": f"datum.y + {hy}", "as": "y_hi"}],
+            "mark": {"type": "rect", "opacity": 0.6, "strokeWidth": 0, "clip": True},
+            "encoding": {
+                "x": axis("x_lo", x_title, x_domain, log_x), "x2": {"field": "x_hi"},
+                "y": axis("y_lo", y_title, y_domain, log_y), "y2": {"field": "y_hi"},
+                "fill": {"field": "z", "type": "quantitative", "title": field_title,
+                         "scale": {"type": "quantize", "scheme": {"name": "viridis", "count": 14}, "zero": False}},
+                "tooltip": [{"field": "x", "type": "quantitative", "format": ".3g", "title": x_title},
+                            {"field": "y", "type": "quantitative", "format": ".3g", "title": y_title},
+                            {"field": "z", "type": "quantitative", "format": ".4g", "title": field_title}],
+            },
+        })
+    # with a colour-bar beside the plot, the series legend goes underneath so neither gets cut off
+    legend = {"orient": "bottom", "columns": 3} if field else {}
+    tooltip = [{"field": "group", "type": "nominal", "title": color_title},
+               {"field": "x", "type": "quantitative", "format": ".4g", "title": x_title},
+               {"field": "y", "type": "quantitative", "format": ".4g", "title": y_title}]
+    line_layers = []
+    if lines:
+        line_layers.append({
+            "data": {"values": lines},
+            "mark": {"type": "line", "clip": True, "strokeWidth": 2},
+            "encoding": {
+                "x": axis("x", x_title, x_domain, log_x), "y": axis("y", y_title, y_domain, log_y),
+                "color": {"field": "group", "type": "nominal", "title": color_title, "scale": color_scale, "legend": legend},
+                "detail": {"field": "seg", "type": "nominal"},
+                "order": {"field": "order", "type": "quantitative"},
+                "tooltip": tooltip,
+            },
+        })
+    if points:
+        layers.append({
+            "data": {"values": points},
+            "mark": {"type": "circle", "size": 28, "opacity": 0.7, "clip": True},
+            "encoding": {
+                "x": axis("x", x_title, x_domain, log_x), "y": axis("y", y_title, y_domain, log_y),
+                "color": {"field": "group", "type": "nominal", "title": color_title, "scale": color_scale, "legend": legend},
+                "tooltip": tooltip,
+            },
+        })
+    layers = layers + line_layers if points_below else layers[:1 if field else 0] + line_layers + layers[1 if field else 0:]
+    return {"title": title, "height": height, "layer": layers}

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.charts import draw_chart
+from app.charts import draw_chart, plane_spec
 from app.code import show_code
 from app.page import start_page
 from app.widgets import slider
@@ -16,7 +16,6 @@ from core.linalg_demos import (
     pca_by_eigh,
     pca_differences,
     pca_sklearn,
-    plane_spec,
     transform,
     transformed_grid_rows,
     vector_stats,

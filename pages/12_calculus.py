@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app.charts import draw_chart
+from app.charts import draw_chart, plane_spec
 from app.code import show_code
 from app.page import start_page
 from app.widgets import select, slider, toggle
@@ -25,7 +25,7 @@ from core.calculus_demos import (
     graph_dot,
     value_and_grad,
 )
-from core.linalg_demos import arrow_rows, plane_spec
+from core.linalg_demos import arrow_rows
 
 page = start_page(__file__)
 T = page.T

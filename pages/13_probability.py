@@ -6,11 +6,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app.charts import draw_chart
+from app.charts import draw_chart, plane_spec
 from app.code import show_code
 from app.page import start_page
 from app.widgets import select, select_slider, slider
-from core.linalg_demos import plane_spec
 from core.probability_demos import (
     DISTRIBUTIONS,
     bayes,

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.charts import draw_chart, line_chart
+from app.charts import draw_chart, line_chart, plane_spec
 from app.code import show_code
 from app.page import start_page
 from app.widgets import select, select_slider, slider, toggle
-from core.linalg_demos import plane_spec
 from core.optim_demos import (
     OPTIMIZERS,
     SCHEDULES,

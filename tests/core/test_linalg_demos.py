@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from app.charts import plane_spec
 from core.linalg_demos import (
     arrow_rows,
     eigenvalues_by_hand,
@@ -13,7 +14,6 @@ from core.linalg_demos import (
     pca_by_eigh,
     pca_differences,
     pca_sklearn,
-    plane_spec,
     transform,
     transformed_grid_rows,
     vector_stats,
