@@ -54,10 +54,14 @@ def describe_device(device: torch.device | str) -> DeviceInfo:
 
 
 def configure_threads(sessions: int = 1) -> int:
-    """Set torch's intra-op threads once: cores shared among `sessions` concurrent users."""
+    """Set torch's intra-op threads once: half the cores (the UI and server need the rest),
+    shared among `sessions` concurrent users, between 1 and 4.
+
+    Our models are small: a second thread buys little, and on a busy 2-core machine OpenMP's
+    spinning workers slowed training 10-30x in our measurements, so 2 cores get 1 thread."""
     global _threads_configured
     cores = os.cpu_count() or 1
-    threads = max(1, min(4, cores // max(1, sessions)))
+    threads = max(1, min(4, cores // (2 * max(1, sessions))))
     if not _threads_configured:
         torch.set_num_threads(threads)
         _threads_configured = True

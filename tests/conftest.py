@@ -9,9 +9,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
+from core.device import configure_threads  # noqa: E402
 
-torch.set_num_threads(2)
+configure_threads()  # the app's own setting, so tests train as the app does
 
 
 def page_path(stem: str) -> str:
