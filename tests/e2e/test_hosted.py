@@ -77,6 +77,7 @@ def chromium():
 
 def _open(browser, url: str, play: bool = True):
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(90_000)  # a shared 2-core machine under load can be slow to paint
     page.goto(url)
     page.wait_for_selector(READY, timeout=90_000)
     if play:  # the guide pages open on the Idea tab
@@ -98,6 +99,9 @@ def _slider_value(page, label: str) -> str:
 
 def _to_runs(page) -> None:
     """Follow the sidebar link (a reload would start a new session, with a new run scope)."""
+    more = page.locator("[data-testid=stSidebarNavViewButton]")
+    if more.count() and "more" in more.first.inner_text().lower():  # the nav is collapsed: "View 11 more"
+        more.first.click()
     page.locator("[data-testid=stSidebarNav] a", has_text="Runs").first.click()
     _wait(lambda: page.url.rstrip("/").endswith("/runs"), what="the Runs page")
     _settled(page)
