@@ -103,7 +103,7 @@ def _to_runs(page) -> None:
     if more.count() and "more" in more.first.inner_text().lower():  # the nav is collapsed: "View 11 more"
         more.first.click()
     page.locator("[data-testid=stSidebarNav] a", has_text="Runs").first.click()
-    _wait(lambda: page.url.rstrip("/").endswith("/runs"), what="the Runs page")
+    page.get_by_text("Every training run from every page").first.wait_for(timeout=120_000)
     _settled(page)
 
 
