@@ -34,7 +34,7 @@ def start_page(file: str) -> Page:
     st.title(f"{T('icon')} {T('title')}")
     st.caption(T("lead"))
     for key, raw in url_notices():
-        st.warning(t("url.bad_value", key=key, value=raw[:40]))
+        st.warning(t("url.bad_value", name=key, value=raw[:40]))
     tabs = st.tabs([t(f"tabs.{p}") for p in PARTS])
     page = Page(stem, T, *tabs)
     with page.idea:

@@ -21,8 +21,7 @@ def _note_bad(key: str, raw: str) -> None:
     only appear on the next rerun, because the header is drawn before the widgets)."""
     from app.i18n import t
 
-    template = t("url.bad_value")  # t(..., key=...) would clash with t's own `key` argument
-    st.warning(template.replace("{key}", key).replace("{value}", raw[:40]), icon="🔗")
+    st.warning(t("url.bad_value", name=key, value=raw[:40]), icon="🔗")
     st.session_state.setdefault(NOTICES_KEY + "_shown", []).append((key, raw))
 
 
