@@ -16,7 +16,7 @@ from torch import nn
 
 from core.datasets import Dataset, Splits, load_dataset, make_splits
 from core.jobs import TrainingJob
-from core.models import ACTIVATIONS
+from core.models import ACTIVATIONS, MLPConfig, check_config
 from core.trainer import TrainConfig, output_size
 
 SETS = ("circles", "xor", "gaussians", "spiral", "moons")
@@ -55,12 +55,7 @@ def check_playground(cfg: PlaygroundConfig) -> None:
         raise ValueError(f"unknown features {sorted(unknown)}")
     if not 0.05 <= cfg.test_ratio <= 0.8:
         raise ValueError("the test share must be between 5% and 80%")
-    if cfg.activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {cfg.activation!r}")
-    if any(w < 1 for w in cfg.hidden):
-        raise ValueError("every hidden layer needs at least one unit")
-    if not 0 <= cfg.dropout < 1:
-        raise ValueError("dropout must be in [0, 1)")
+    check_config(MLPConfig(len(cfg.features), 2, cfg.hidden, cfg.activation, cfg.dropout))  # the layers' own rules
 
 
 # --- features --------------------------------------------------------------------------------
