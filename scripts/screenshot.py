@@ -5,6 +5,7 @@ Start the app first: streamlit run app --server.headless true --server.port PORT
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -18,7 +19,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def main(url: str, out: str, actions: list[str]) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # Streamlit scrolls inside its own container, so a tall viewport is what captures a long page
+        page = browser.new_page(viewport={"width": 1400, "height": int(os.environ.get("SHOT_HEIGHT", 1000))})
         page.goto(url)
         page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=90_000)
         time.sleep(1.5)
