@@ -1,13 +1,18 @@
 """Shared test helpers: the repo on sys.path, AppTest for one page, waiting for training jobs."""
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Runs that tests train (here and in the servers the browser tests start) go to a throw-away
+# history, never the learner's data/runs.db.
+os.environ.setdefault("DLDASH_RUNS_DB", str(Path(tempfile.mkdtemp(prefix="dldash-test-")) / "runs.db"))
 
 from core.device import configure_threads  # noqa: E402
 
