@@ -25,14 +25,22 @@ def _note_bad(key: str, raw: str) -> None:
     st.session_state.setdefault(NOTICES_KEY + "_shown", []).append((key, raw))
 
 
+SEEN_KEY = "_url_seen"  # per widget: the URL value this session last read or wrote
+
+
 def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
-    """Put the URL's value (or the default) into session state before the widget is drawn."""
-    if key in st.session_state:
-        return
+    """Put the URL's value (or the default) into session state before the widget is drawn.
+
+    The URL wins when the widget is new to the session, and also when the URL now holds a value
+    this session neither read nor wrote: a link pasted into a tab whose session lives on."""
     try:
         raw = st.query_params.get(key)
     except Exception:
         raw = None
+    seen = st.session_state.setdefault(SEEN_KEY, {})
+    if key in st.session_state and (raw is None or raw == seen.get(key)):
+        return
+    seen[key] = raw
     st.session_state[key] = parse_or_default(raw, default, parse, lambda bad: _note_bad(key, bad))
 
 
@@ -53,11 +61,15 @@ def parse_or_default(raw: str | None, default: Any, parse: Callable[[str], Any],
 
 def _publish(key: str, value: Any, default: Any, fmt: Callable[[Any], str] = str) -> None:
     try:
+        seen = st.session_state.setdefault(SEEN_KEY, {})
         if value == default:
+            seen[key] = None
             if key in st.query_params:
                 del st.query_params[key]
-        elif st.query_params.get(key) != fmt(value):
-            st.query_params[key] = fmt(value)
+        else:
+            seen[key] = fmt(value)
+            if st.query_params.get(key) != fmt(value):
+                st.query_params[key] = fmt(value)
     except Exception:  # query params are a convenience; never break the page over them
         pass
 

@@ -12,6 +12,7 @@ from app.navigation import discover
 pytestmark = pytest.mark.e2e
 PAGES = discover()
 EXCEPTION = "[data-testid=stException]"
+CHART = "[data-testid=stVegaLiteChart]"
 DONE = re.compile(r"Finished \d+ epochs|Early stopping after|Stopped\. The|diverged|The server is busy|cannot train")
 
 
@@ -27,9 +28,11 @@ def open_page(page, server: str, path: str, query: str = ""):
 
 
 def play_tab(page):
+    """Open the Play tab (tabs render their content when first shown)."""
     tab = page.get_by_role("tab", name=re.compile("Play"))
     if tab.count():
         tab.first.click()
+        wait_idle(page)
 
 
 def epochs_shown(page) -> int:
@@ -56,9 +59,9 @@ TRAINABLE = [e for e in PAGES if "training_panel(" in e.path.read_text(encoding=
 def test_each_trainable_page_runs_a_short_training(page, server, entry):
     open_page(page, server, url_of(entry))
     play_tab(page)
-    button = page.get_by_role("button", name=re.compile(r"^\W*Train\b"))
-    assert button.count() >= 1, f"{entry.stem} has no Train button"
-    button.first.click()
+    button = page.get_by_role("button", name=re.compile(r"^\W*Train\b")).first
+    button.wait_for(timeout=60_000)  # fails here if the page has no Train button
+    button.click()
     page.get_by_text(DONE).first.wait_for(timeout=180_000)
     assert page.locator(EXCEPTION).count() == 0
     shot(page, f"{entry.stem}-trained")
@@ -74,7 +77,7 @@ def test_training_updates_live_stops_and_keeps_epochs(page, server):
     while epochs_shown(page) < max(first + 1, 2) and time.time() < deadline:
         page.wait_for_timeout(300)
     assert epochs_shown(page) >= max(first + 1, 2), "the progress and chart update live"
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 2, "loss and accuracy charts are drawn"
+    page.locator(CHART).nth(1).wait_for(timeout=30_000)  # loss and accuracy charts are drawn
     shot(page, "training-live")
 
     # moving a slider during the run reruns the page; the run and its finished epochs carry on
@@ -91,7 +94,7 @@ def test_training_updates_live_stops_and_keeps_epochs(page, server):
     kept.wait_for(timeout=30_000)
     n = int(re.search(r"The (\d+) finished", kept.inner_text()).group(1))
     assert n >= before >= 2
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 2, "the finished epochs stay on the charts"
+    page.locator(CHART).nth(1).wait_for(timeout=30_000)  # the finished epochs stay on the charts
     assert page.locator(EXCEPTION).count() == 0
     shot(page, "training-stopped")
 

@@ -5,7 +5,6 @@ Needs `chromium` on PATH (the tests fail, not skip, without it). Ports 8608-8615
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,8 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-from screenshot import CHROMIUM_ARGS  # noqa: E402
+from e2e_support import browser, free_port  # noqa: E402,F401  (the shared Chromium fixture)
 
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
 STREAMLIT = str(Path(sys.executable).with_name("streamlit"))
@@ -61,20 +59,6 @@ def server(port: int, tmp_path: Path, **env):
         log.close()
 
 
-@contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    exe = shutil.which("chromium")
-    assert exe, "chromium is not on PATH: the e2e tests need Debian's chromium package"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def _open(browser, url: str, play: bool = True):
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(90_000)  # a shared 2-core machine under load can be slow to paint
@@ -113,8 +97,8 @@ def _settled(page) -> None:
 
 
 @pytest.mark.e2e
-def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(tmp_path):
-    with server(8608, tmp_path) as base, chromium() as browser:
+def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(tmp_path, browser):
+    with server(free_port(), tmp_path) as base:
         first = _open(browser, f"{base}/training?tr_epochs=7&tr_lr=0.01")
         first.get_by_label("Seed", exact=True).fill("42")
         first.keyboard.press("Enter")
@@ -140,10 +124,10 @@ def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(t
 
 
 @pytest.mark.e2e
-def test_hosted_mode_four_sessions_two_slots(tmp_path):
+def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
     env = {"DLDASH_HOSTED": "1", "DLDASH_MAX_JOBS": "2", "DLDASH_MAX_EPOCHS": "60", "DLDASH_MAX_PARAMS": "50000",
            "DLDASH_SESSIONS": "4"}
-    with server(8609, tmp_path, **env) as base, chromium() as browser:
+    with server(free_port(), tmp_path, **env) as base:
         latencies: list[float] = []
         failures: list[str] = []
         stop = threading.Event()
