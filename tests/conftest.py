@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+pytest_plugins = ["e2e_support"]  # the browser tests' fixtures (server, browser, page), registered once
 # Runs that tests train (here and in the servers the browser tests start) go to a throw-away
 # history, never the learner's data/runs.db.
 os.environ.setdefault("DLDASH_RUNS_DB", str(Path(tempfile.mkdtemp(prefix="dldash-test-")) / "runs.db"))

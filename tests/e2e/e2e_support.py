@@ -1,6 +1,7 @@
 """Browser-test support: the real server, Debian Chromium (missing Chromium fails, never skips),
-waiting for a run to finish, screenshots. Test modules import the fixtures from here (a second
-conftest.py would shadow tests/conftest.py, which the page tests import helpers from)."""
+waiting for a run to finish, screenshots. tests/conftest.py registers this module as a plugin, so
+its fixtures exist once per session (a second conftest.py would shadow the one the page tests
+import helpers from)."""
 from __future__ import annotations
 
 import os

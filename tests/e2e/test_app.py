@@ -5,7 +5,7 @@ import re
 import time
 
 import pytest
-from e2e_support import browser, page, server, shot, wait_idle  # noqa: F401  (fixtures)
+from e2e_support import shot, wait_idle
 
 from app.navigation import discover
 

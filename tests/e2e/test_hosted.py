@@ -1,6 +1,6 @@
 """The real server in Debian Chromium: a copied URL reproduces a page; hosted mode under 4 sessions.
 
-Needs `chromium` on PATH (the tests fail, not skip, without it). Ports 8608-8615.
+Needs `chromium` on PATH (the tests fail, not skip, without it). Servers take free ports.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-from e2e_support import browser, free_port  # noqa: E402,F401  (the shared Chromium fixture)
+from e2e_support import free_port  # noqa: E402
 
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
 STREAMLIT = str(Path(sys.executable).with_name("streamlit"))
@@ -127,7 +127,8 @@ def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(t
 def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
     env = {"DLDASH_HOSTED": "1", "DLDASH_MAX_JOBS": "2", "DLDASH_MAX_EPOCHS": "60", "DLDASH_MAX_PARAMS": "50000",
            "DLDASH_SESSIONS": "4"}
-    with server(free_port(), tmp_path, **env) as base:
+    port = free_port()
+    with server(port, tmp_path, **env) as base:
         latencies: list[float] = []
         failures: list[str] = []
         stop = threading.Event()
@@ -135,7 +136,7 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
         def poll_health():
             while not stop.is_set():
                 try:
-                    body, seconds = _health(8609)
+                    body, seconds = _health(port)
                     latencies.append(seconds)
                     if body != "ok":
                         failures.append(body)
