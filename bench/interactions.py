@@ -58,6 +58,8 @@ def bench_page(stem: str, timeout: float = 120) -> list[tuple[str, float]]:
     timings = []
     for kind in ("slider", "selectbox", "radio", "select_slider", "toggle", "checkbox"):
         for i in range(len(getattr(at, kind))):
+            if i >= len(getattr(at, kind)):  # a rerun can hide widgets (another mode, another tab)
+                break
             widget = getattr(at, kind)[i]
             if widget.key is None or widget.key.startswith("quiz_") or getattr(widget, "disabled", False):
                 continue

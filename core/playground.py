@@ -43,7 +43,7 @@ class PlaygroundConfig:
 
 
 DEFAULT = PlaygroundConfig()
-DEFAULT_TRAIN = TrainConfig(num_epochs=120, batch_size=32, optimizer="adam", lr=1e-2)
+DEFAULT_TRAIN = TrainConfig(num_epochs=120, batch_size=64, optimizer="adam", lr=1e-2)
 
 
 def check_playground(cfg: PlaygroundConfig) -> None:
