@@ -33,7 +33,6 @@ from core.playground import (
     check_playground,
     count_parameters,
     cross_features,
-    export_script,
     feature_check,
     load_points,
     make_approx_job,
@@ -41,6 +40,7 @@ from core.playground import (
     parameter_formula,
     playground_splits,
 )
+from core.playground_export import export_script
 from core.trainer import OPTIMIZERS, TrainConfig, fit
 
 page = start_page(__file__)

@@ -20,7 +20,6 @@ from core.playground import (
     boundary_grid,
     count_parameters,
     cross_features,
-    export_script,
     feature_check,
     load_points,
     make_approx_job,
@@ -28,6 +27,7 @@ from core.playground import (
     parameter_formula,
     playground_splits,
 )
+from core.playground_export import export_script
 
 LABELS = {k: k for k in ("title", "x", "y", "cls", "split", "conf", "train", "test")}
 
