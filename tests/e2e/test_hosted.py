@@ -66,6 +66,7 @@ def _open(browser, url: str, play: bool = True):
     page.wait_for_selector(READY, timeout=90_000)
     if play:  # the guide pages open on the Idea tab
         page.get_by_text("🎛️ Play", exact=True).first.click()
+        _settled(page)
     return page
 
 
@@ -73,6 +74,14 @@ def _wait(predicate, timeout: float = 30, what: str = "condition"):
     deadline = time.time() + timeout
     while not predicate():
         assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _expect(read, expected: str, page, timeout: float = 30) -> None:
+    """`read()` reaches `expected` within `timeout` s; the failure names the last value and the URL."""
+    deadline = time.time() + timeout
+    while (value := read()) != expected:
+        assert time.time() < deadline, f"still {value!r}, not {expected!r}, after {timeout} s (url {page.url})"
         time.sleep(0.2)
 
 
@@ -111,16 +120,19 @@ def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(t
         assert "tr_epochs=7" in copied and "tr_lr=0.01" in copied
 
         second = _open(browser, copied)  # a new context: no shared cookies or session state
-        assert second.get_by_label("Seed", exact=True).input_value() == "42"
-        assert second.get_by_label("Hidden layer widths", exact=True).input_value() == "32, 16"
-        assert _slider_value(second, "Epochs") == "7"
-        assert _slider_value(second, "Learning rate") == "0.01"
+        # A widget whose value comes from session state is first painted with its default and set a
+        # moment later (Streamlit applies `setValue` in an effect), so wait for the value to arrive.
+        _expect(lambda: second.get_by_label("Seed", exact=True).input_value(), "42", second)
+        _expect(lambda: second.get_by_label("Hidden layer widths", exact=True).input_value(), "32, 16", second)
+        _expect(lambda: _slider_value(second, "Epochs"), "7", second)
+        _expect(lambda: _slider_value(second, "Learning rate"), "0.01", second)
+        assert "seed=42" in second.url, f"the second session rewrote the URL: {second.url}"
         assert second.locator("[data-testid=stException]").count() == 0
 
         broken = _open(browser, f"{base}/training?tr_epochs=abc&seed=1e999&tr_lr=%ZZ&tr_hidden=,,,")
+        _wait(lambda: broken.get_by_text("invalid value").count() >= 2, what="a notice for each malformed value")
+        _expect(lambda: _slider_value(broken, "Epochs"), "30", broken)
         assert broken.locator("[data-testid=stException]").count() == 0
-        assert broken.get_by_text("invalid value").count() >= 2
-        assert _slider_value(broken, "Epochs") == "30"
 
 
 @pytest.mark.e2e
