@@ -6,7 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from app import widgets
-from app.i18n import t
+from app.i18n import explain, t
 from app.session import device, seed
 from core.csv_loader import CSVError, load_csv
 from core.datasets import DATASETS, TORCHVISION_SETS, Dataset, load_dataset
@@ -42,7 +42,7 @@ def csv_uploader(prefix: str) -> Dataset | None:
     try:
         return load_csv(raw, target=target, name=up.name)
     except CSVError as exc:
-        st.error(t(f"csv.{exc.code}", **exc.params))
+        st.error(explain(exc, "csv"))
         return None
 
 

@@ -75,6 +75,20 @@ def t(key: str, lang: str | None = None, **params) -> str:
     return value.format(**params) if params and isinstance(value, str) else value
 
 
+def explain(exc: Exception, table: str = "errors", lang: str | None = None) -> str:
+    """A core error in the learner's language: `<table>.<code>` filled with the error's params when
+    the error carries a code the catalogue knows (`core.errors.InputError`), else its own message."""
+    code = getattr(exc, "code", None)
+    if code:
+        try:
+            value = lookup(f"{table}.{code}", lang)
+            if isinstance(value, str):
+                return value.format(**getattr(exc, "params", {}))
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(exc)
+
+
 def page_t(stem: str):
     """A `t` bound to one page's namespace: `T("labels.lr")` reads `<stem>.labels.lr`."""
     return lambda key, **params: t(f"{stem}.{key}", **params)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app import runs
 from app.charts import draw_chart, history_charts
-from app.i18n import t
+from app.i18n import explain, t
 from core import limits as hosted
 from core.jobs import SLOTS, TrainingJob
 
@@ -47,7 +47,7 @@ def _start(key: str, make_job: Callable[[], TrainingJob]) -> None:
     try:
         job = make_job()
     except ValueError as exc:  # impossible settings: say why instead of crashing
-        st.error(t("train.bad_config", reason=str(exc)))
+        st.error(t("train.bad_config", reason=explain(exc)))
         return
     running = current_job(key)
     if running is not None and not running.done:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from core.errors import InputError
+
 
 @dataclass(frozen=True)
 class SignalConfig:
@@ -28,7 +30,7 @@ def synth_signal(cfg: SignalConfig) -> tuple[np.ndarray, np.ndarray]:
     """(t, x): a sum of sine tones, a linear chirp and Gaussian noise, as float32 arrays."""
     n = int(round(cfg.sample_rate * cfg.duration))
     if n < 2:
-        raise ValueError("the signal needs at least two samples")
+        raise InputError("short_signal", "the signal needs at least two samples")
     t = np.arange(n) / cfg.sample_rate
     x = np.zeros(n)
     for freq, amp in cfg.tones:
@@ -76,9 +78,9 @@ def mel_filterbank(
     """
     f_max = sample_rate / 2 if f_max is None else f_max
     if not 0 <= f_min < f_max <= sample_rate / 2:
-        raise ValueError(f"need 0 <= f_min < f_max <= sample_rate/2 = {sample_rate / 2:g} Hz")
+        raise InputError("mel_range", f"need 0 <= f_min < f_max <= sample_rate/2 = {sample_rate / 2:g} Hz", nyquist=sample_rate / 2)
     if n_mels < 1:
-        raise ValueError("n_mels must be at least 1")
+        raise InputError("no_mels", "n_mels must be at least 1")
     bin_freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)  # (F,)
     edges = mel_to_hz(np.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2))  # (n_mels + 2,)
     lower, center, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
@@ -91,10 +93,12 @@ def mel_filterbank(
         raise ValueError("norm must be None or 'slaney'")
     empty = np.flatnonzero(fb.max(axis=1) <= 0)
     if len(empty):
-        raise ValueError(
+        width, spacing = upper[empty[0], 0] - lower[empty[0], 0], bin_freqs[1]
+        raise InputError(
+            "empty_mels",
             f"{len(empty)} of {n_mels} mel filters fall between FFT bins (the narrowest is "
-            f"{upper[empty[0], 0] - lower[empty[0], 0]:.0f} Hz wide, the bins are {bin_freqs[1]:.0f} Hz apart): "
-            "use fewer mel bands or a larger n_fft"
+            f"{width:.0f} Hz wide, the bins are {spacing:.0f} Hz apart): use fewer mel bands or a larger n_fft",
+            empty=len(empty), n_mels=n_mels, width=float(width), spacing=float(spacing),
         )
     return torch.as_tensor(fb, dtype=torch.float32)
 
@@ -121,9 +125,9 @@ class Features:
 def audio_features(x: np.ndarray, sample_rate: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> Features:
     """Spectrogram, log-mel spectrogram and MFCC of `x`; the MFCC is the DCT-II of the log-mel."""
     if n_fft > len(x):
-        raise ValueError(f"n_fft = {n_fft} is longer than the signal ({len(x)} samples)")
+        raise InputError("long_fft", f"n_fft = {n_fft} is longer than the signal ({len(x)} samples)", n_fft=n_fft, n=len(x))
     if n_mfcc > n_mels:
-        raise ValueError("n_mfcc cannot exceed n_mels")
+        raise InputError("mfcc_mels", "n_mfcc cannot exceed n_mels")
     mag = stft_magnitude(torch.as_tensor(x), n_fft, hop)  # (F, frames)
     fb = mel_filterbank(n_mels, n_fft, sample_rate)  # (n_mels, F)
     mel_power = fb @ mag**2  # (n_mels, frames)

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.datasets import Dataset, make_splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.trainer import TrainConfig
 
@@ -18,17 +19,18 @@ from core.trainer import TrainConfig
 def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1; ValueError when the kernel does not fit."""
     if min(n, kernel, stride, dilation) < 1 or padding < 0:
-        raise ValueError("size, kernel, stride and dilation must be ≥ 1 and padding ≥ 0")
+        raise InputError("conv_sizes", "size, kernel, stride and dilation must be ≥ 1 and padding ≥ 0")
     span = dilation * (kernel - 1) + 1
     if n + 2 * padding < span:
-        raise ValueError(f"the dilated kernel spans {span} pixels, more than the padded input ({n + 2 * padding})")
+        raise InputError("conv_span", f"the dilated kernel spans {span} pixels, more than the padded input ({n + 2 * padding})",
+                         span=span, padded=n + 2 * padding)
     return (n + 2 * padding - span) // stride + 1
 
 
 def conv_params(c_in: int, c_out: int, kernel: int, bias: bool = True, groups: int = 1) -> int:
     """Weights c_out·(c_in/groups)·k² plus c_out biases."""
     if c_in % groups or c_out % groups:
-        raise ValueError("in and out channels must both be divisible by groups")
+        raise InputError("conv_groups", "in and out channels must both be divisible by groups")
     return c_out * (c_in // groups) * kernel * kernel + (c_out if bias else 0)
 
 
@@ -178,11 +180,11 @@ def check_digits_config(cfg: DigitsNetConfig) -> None:
     if cfg.arch not in ARCHS:
         raise ValueError(f"unknown architecture {cfg.arch!r}; choose one of {ARCHS}")
     if cfg.width < 2:
-        raise ValueError("use at least 2 channels")
+        raise InputError("few_channels", "use at least 2 channels")
     if min(cfg.image_shape[1:]) < 4:
-        raise ValueError("the images must be at least 4×4 pixels")
+        raise InputError("small_images", "the images must be at least 4×4 pixels")
     if not 0 <= cfg.dropout < 1:
-        raise ValueError("dropout must be in [0, 1)")
+        raise InputError("dropout", "dropout must be in [0, 1)")
 
 
 @torch.no_grad()
@@ -207,7 +209,7 @@ def first_filters(model: DigitsNet) -> torch.Tensor:
 def make_digits_job(ds: Dataset, cfg: DigitsNetConfig, train: TrainConfig, **meta) -> TrainingJob:
     """Split 70/15/15 (seeded, stratified) and return a ready-to-start job."""
     if ds.image_shape is None:
-        raise ValueError(f"{ds.name} holds no images")
+        raise InputError("no_images", f"{ds.name} holds no images", name=ds.name)
     data = make_splits(ds, 0.15, 0.15, seed=train.seed)
     DigitsNet(cfg)  # fail fast on impossible settings
     return TrainingJob(lambda: DigitsNet(cfg), data, train, meta={"page": "32_cnn", "dataset": ds.name, **meta})

@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from core.datasets import Dataset
+from core.errors import InputError
 
 MAX_BYTES = 20 * 2**20
 MAX_ROWS = 200_000
@@ -15,12 +16,8 @@ MIN_ROWS = 10
 MAX_CLASSES_FOR_AUTO = 20
 
 
-class CSVError(ValueError):
-    """`code` names the problem (for translated messages); `params` fill its blanks."""
-
-    def __init__(self, code: str, message: str, **params) -> None:
-        super().__init__(message)
-        self.code, self.params = code, params
+class CSVError(InputError):
+    """A CSV that cannot be used; its codes are explained under `csv.<code>`."""
 
 
 def _fmt_size(n: int) -> str:

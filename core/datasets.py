@@ -11,6 +11,8 @@ import torch
 from sklearn import datasets as skd
 from sklearn.model_selection import train_test_split
 
+from core.errors import InputError
+
 TASKS = ("multiclass", "binary", "regression")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
 
@@ -80,7 +82,7 @@ class Splits:
 def make_splits(ds: Dataset, val_frac: float = 0.15, test_frac: float = 0.15, seed: int = 0) -> Splits:
     """Seeded split; stratified by class for classification tasks."""
     if not 0 < val_frac < 1 or not 0 <= test_frac < 1 or val_frac + test_frac >= 0.9:
-        raise ValueError("val_frac and test_frac must leave at least 10% of the data for training")
+        raise InputError("split_fracs", "val_frac and test_frac must leave at least 10% of the data for training")
     idx = np.arange(len(ds.y))
     strat = ds.y.numpy() if ds.task != "regression" and ds.y.dim() == 1 else None
     if test_frac > 0:

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.datasets import Splits, load_dataset, make_splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.models import MLP, MLPConfig
 from core.preprocessing import make_scaler
@@ -52,7 +53,8 @@ def norm_groups(kind: str, shape: tuple[int, int, int, int], groups: int = 2) ->
 
 def check_groups(channels: int, groups: int) -> None:
     if groups < 1 or channels % groups:
-        raise ValueError(f"{channels} channels cannot be split into {groups} equal groups")
+        raise InputError("norm_groups", f"{channels} channels cannot be split into {groups} equal groups",
+                         channels=channels, groups=groups)
 
 
 def normalize(x: torch.Tensor, kind: str, groups: int = 2, eps: float = 1e-5) -> torch.Tensor:
@@ -227,9 +229,9 @@ class DropBlock2d(nn.Module):
     def __init__(self, drop_prob: float = 0.1, block_size: int = 3) -> None:
         super().__init__()
         if not 0 <= drop_prob < 1:
-            raise ValueError("drop_prob must be in [0, 1)")
+            raise InputError("dropout", "drop_prob must be in [0, 1)")
         if block_size < 1 or block_size % 2 == 0:
-            raise ValueError("block_size must be a positive odd number")
+            raise InputError("block_size", "block_size must be a positive odd number")
         self.drop_prob, self.block_size = drop_prob, block_size
 
     def gamma(self, h: int, w: int) -> float:
@@ -299,7 +301,7 @@ def overfit_splits(n_train: int, seed: int = 0) -> Splits:
     ds = load_dataset("digits")
     full = make_splits(ds, val_frac=0.3, test_frac=0.1, seed=seed)
     if not 20 <= n_train <= len(full.y_train):
-        raise ValueError(f"use between 20 and {len(full.y_train)} training images")
+        raise InputError("train_images", f"use between 20 and {len(full.y_train)} training images", lo=20, hi=len(full.y_train))
     small = Splits(full.X_train[:n_train], full.y_train[:n_train], full.X_val, full.y_val, full.X_test, full.y_test, ds)
     return small.scaled(make_scaler("zscore"))
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from core.errors import InputError
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -54,17 +56,16 @@ def check_config(config) -> None:
         if config.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {config.activation!r}")
         if any(w < 1 for w in config.hidden):
-            raise ValueError("every hidden layer needs at least one unit")
+            raise InputError("hidden_units", "every hidden layer needs at least one unit")
         if not 0 <= config.dropout < 1:
-            raise ValueError("dropout must be in [0, 1)")
+            raise InputError("dropout", "dropout must be in [0, 1)")
     if isinstance(config, CNNConfig):
         _, h, w = config.image_shape
         if min(h, w) // 2 ** max(0, len(config.channels) - 1) < 1:
-            raise ValueError(
-                f"{len(config.channels)} conv blocks pool a {h}×{w} image below 1×1; use fewer blocks"
-            )
+            raise InputError("pool_blocks", f"{len(config.channels)} conv blocks pool a {h}×{w} image below 1×1; use fewer blocks",
+                             blocks=len(config.channels), size=f"{h}×{w}")
         if config.kernel_size % 2 == 0:
-            raise ValueError("use an odd kernel size so that 'same' padding keeps the size")
+            raise InputError("odd_kernel", "use an odd kernel size so that 'same' padding keeps the size")
 
 
 class MLP(nn.Module):

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from core.datasets import Splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.models import CNNConfig, SmallCNN
 from core.trainer import TrainConfig
@@ -24,7 +25,8 @@ EFFICIENTNET_TABLE = {
 def num_patches(image_size: int, patch_size: int) -> int:
     """(H/P)² for a square image; the patch size must divide the image size."""
     if patch_size < 1 or image_size % patch_size:
-        raise ValueError(f"a {patch_size}-pixel patch does not tile a {image_size}-pixel image")
+        raise InputError("patch_tiling", f"a {patch_size}-pixel patch does not tile a {image_size}-pixel image",
+                         patch=patch_size, size=image_size)
     return (image_size // patch_size) ** 2
 
 
@@ -33,7 +35,7 @@ def patchify(x: torch.Tensor, patch_size: int) -> torch.Tensor:
     b, c, h, w = x.shape
     p = patch_size
     if h % p or w % p:
-        raise ValueError(f"a {p}-pixel patch does not tile a {h}×{w} image")
+        raise InputError("patch_tiling", f"a {p}-pixel patch does not tile a {h}×{w} image", patch=p, size=f"{h}×{w}")
     tiles = x.unfold(2, p, p).unfold(3, p, p)  # (B, C, H/P, W/P, P, P)
     return tiles.permute(0, 2, 3, 1, 4, 5).reshape(b, (h // p) * (w // p), c * p * p)
 
@@ -78,9 +80,10 @@ class SmallViT(nn.Module):
         super().__init__()
         c, h, w = config.image_shape
         if h != w:
-            raise ValueError("this ViT takes square images")
+            raise InputError("square_images", "this ViT takes square images")
         if config.dim % config.heads:
-            raise ValueError(f"the width {config.dim} must divide into {config.heads} heads")
+            raise InputError("vit_heads", f"the width {config.dim} must divide into {config.heads} heads",
+                                 dim=config.dim, heads=config.heads)
         n = num_patches(h, config.patch_size)
         self.image_shape, self.patch_size = config.image_shape, config.patch_size
         self.embed = nn.Linear(c * config.patch_size**2, config.dim)
@@ -135,7 +138,7 @@ class Scaling:
 def compound_scaling(phi: float, alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15, base_size: int = 224) -> Scaling:
     """Depth α^φ, width β^φ, resolution γ^φ; FLOPs grow as (α·β²·γ²)^φ ≈ 2^φ."""
     if min(alpha, beta, gamma) < 1:
-        raise ValueError("α, β and γ must be at least 1: scaling never shrinks the network")
+        raise InputError("compound", "α, β and γ must be at least 1: scaling never shrinks the network")
     return Scaling(alpha**phi, beta**phi, gamma**phi, (alpha * beta**2 * gamma**2) ** phi, round(base_size * gamma**phi))
 
 

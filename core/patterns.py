@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from core.datasets import Splits, load_dataset, make_splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.models import ACTIVATIONS
 from core.preprocessing import make_scaler
@@ -53,7 +54,7 @@ class DeepNet(nn.Module):
     def __init__(self, config: DeepNetConfig) -> None:
         super().__init__()
         if config.depth < 1 or config.width < 1:
-            raise ValueError("depth and width must be at least 1")
+            raise InputError("depth_width", "depth and width must be at least 1")
         if config.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {config.activation!r}")
         self.stem = nn.Linear(config.in_features, config.width)
@@ -140,7 +141,7 @@ class TinyDenseNet(nn.Module):
     def __init__(self, config: DenseNetConfig) -> None:
         super().__init__()
         if min(config.c0, config.growth, config.num_layers) < 1:
-            raise ValueError("c0, growth and the number of layers must be at least 1")
+            raise InputError("dense_sizes", "c0, growth and the number of layers must be at least 1")
         self.image_shape = config.image_shape
         self.stem = nn.Conv2d(config.image_shape[0], config.c0, 3, padding=1, bias=False)
         self.block = DenseBlock(config.c0, config.growth, config.num_layers)

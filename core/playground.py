@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from core.datasets import Dataset, Splits, load_dataset, make_splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.models import ACTIVATIONS, MLPConfig, check_config
 from core.trainer import TrainConfig, output_size
@@ -49,12 +50,12 @@ DEFAULT_TRAIN = TrainConfig(num_epochs=120, batch_size=64, optimizer="adam", lr=
 def check_playground(cfg: PlaygroundConfig) -> None:
     """Raise ValueError with a clear reason for impossible settings."""
     if not cfg.features:
-        raise ValueError("choose at least one input feature")
+        raise InputError("no_features", "choose at least one input feature")
     unknown = set(cfg.features) - set(FEATURES)
     if unknown:
         raise ValueError(f"unknown features {sorted(unknown)}")
     if not 0.05 <= cfg.test_ratio <= 0.8:
-        raise ValueError("the test share must be between 5% and 80%")
+        raise InputError("test_share", "the test share must be between 5% and 80%")
     check_config(MLPConfig(len(cfg.features), 2, cfg.hidden, cfg.activation, cfg.dropout))  # the layers' own rules
 
 
@@ -152,11 +153,12 @@ def load_points(cfg: PlaygroundConfig, seed: int = 0) -> Dataset:
 def check_points(ds: Dataset) -> None:
     """A dataset the playground can draw: two numeric features and class labels."""
     if ds.num_features != 2:
-        raise ValueError(f"the playground needs exactly 2 features (x1, x2); this data has {ds.num_features}")
+        raise InputError("two_features", f"the playground needs exactly 2 features (x1, x2); this data has {ds.num_features}",
+                         n=ds.num_features)
     if ds.task == "regression":
-        raise ValueError("the playground classifies points; the target column must hold class labels")
+        raise InputError("needs_classes", "the playground classifies points; the target column must hold class labels")
     if len(ds.y) < 10:
-        raise ValueError("the playground needs at least 10 points")
+        raise InputError("few_points", "the playground needs at least 10 points", n=10)
 
 
 def playground_splits(ds: Dataset, test_ratio: float, seed: int = 0) -> Splits:
@@ -306,7 +308,7 @@ def approx_splits(name: str, n: int = 256) -> Splits:
 def approximator(units: int, activation: str = "tanh") -> nn.Module:
     """One hidden layer of `units` neurons: the network of the universal approximation theorem."""
     if units < 1:
-        raise ValueError("use at least one hidden unit")
+        raise InputError("hidden_units", "use at least one hidden unit")
     return nn.Sequential(nn.Linear(1, units), ACTIVATIONS[activation](), nn.Linear(units, 1), nn.Flatten(0))
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from torch import nn
 
 from core.datasets import Dataset, Splits, load_dataset, make_splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.models import CNNConfig, MLPConfig, RegressorConfig, build_model
 from core.preprocessing import make_scaler
@@ -51,7 +52,7 @@ def model_config(recipe: Recipe, data: Splits):
     ds = data.source
     if recipe.model == "cnn":
         if ds.image_shape is None:
-            raise ValueError(f"a CNN needs image data, and {ds.name} is tabular; choose the MLP")
+            raise InputError("cnn_tabular", f"a CNN needs image data, and {ds.name} is tabular; choose the MLP", name=ds.name)
         return CNNConfig(image_shape=ds.image_shape, num_classes=ds.num_classes, dropout=recipe.dropout)
     if ds.task == "regression":
         return RegressorConfig(ds.num_features, recipe.hidden, recipe.activation, recipe.dropout)

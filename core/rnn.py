@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from core.datasets import Splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.sequences import motif_sequences, naive_last_value, noisy_sine, sequence_splits
 from core.trainer import TrainConfig
@@ -148,7 +149,7 @@ def gradient_through_time(kind: str, setup: GradientSetup) -> np.ndarray:
     if kind not in CELLS:
         raise ValueError(f"unknown cell {kind!r}; choose one of {CELLS}")
     if setup.seq_len < 2 or setup.hidden_size < 1:
-        raise ValueError("use at least 2 time steps and 1 hidden unit")
+        raise InputError("rnn_sizes", "use at least 2 time steps and 1 hidden unit")
     cell = _make_cell(kind, setup)
     H, T = setup.hidden_size, setup.seq_len
     gen = torch.Generator().manual_seed(setup.seed + 1)
@@ -233,9 +234,9 @@ def check_seq_config(config: SeqModelConfig) -> None:
     if config.head not in HEADS:
         raise ValueError(f"unknown head {config.head!r}; choose one of {HEADS}")
     if not 1 <= config.hidden_size <= 512:
-        raise ValueError("the hidden size must be between 1 and 512")
+        raise InputError("rnn_hidden", "the hidden size must be between 1 and 512")
     if not 1 <= config.num_layers <= 4:
-        raise ValueError("use between 1 and 4 recurrent layers")
+        raise InputError("rnn_layers", "use between 1 and 4 recurrent layers")
 
 
 class AttentionPooling(nn.Module):

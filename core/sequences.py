@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from core.datasets import Dataset, Splits, make_splits
+from core.errors import InputError
 
 MOTIFS = ("none", "bump", "dip", "zigzag")
 DIGIT_TASKS = ("reverse", "sort")
@@ -120,9 +121,8 @@ def parse_digit_string(text: str, seq_len: int, vocab: int = 10) -> torch.Tensor
     return torch.tensor([digits], dtype=torch.long)
 
 
-class SequenceInputError(ValueError):
-    """A typed sequence that cannot be used; `code` and `params` let the page say why in any language."""
+class SequenceInputError(InputError):
+    """A typed sequence that cannot be used: empty, not_digits, out_of_vocab or wrong_length."""
 
     def __init__(self, code: str, **params) -> None:
-        self.code, self.params = code, params
-        super().__init__(f"{code}: {params}")
+        super().__init__(code, None, **params)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import InputError
+
 
 @dataclass(frozen=True)
 class SeriesConfig:
@@ -19,7 +21,7 @@ class SeriesConfig:
 def make_series(cfg: SeriesConfig) -> dict[str, np.ndarray]:
     """The series and the true parts it was built from: trend, seasonal, noise."""
     if cfg.period < 2 or cfg.n < 2 * cfg.period:
-        raise ValueError("the series must cover at least two periods of length >= 2")
+        raise InputError("short_series", "the series must cover at least two periods of length >= 2")
     t = np.arange(cfg.n, dtype=np.float64)
     trend = cfg.slope * t
     seasonal = cfg.amplitude * np.sin(2 * np.pi * t / cfg.period)
@@ -34,7 +36,7 @@ def moving_average(x: np.ndarray, window: int) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float64)
     if window < 1 or window > len(x):
-        raise ValueError("window must be between 1 and the series length")
+        raise InputError("bad_window", "window must be between 1 and the series length")
     weights = np.full(window, 1.0 / window)
     if window % 2 == 0:  # e.g. 12 → weights 1/24, 1/12, …, 1/12, 1/24 over 13 points
         weights = np.convolve(weights, [0.5, 0.5])
@@ -60,11 +62,11 @@ def autocorrelation(x: np.ndarray, max_lag: int) -> np.ndarray:
     """r_k = Σ_t (x_t − x̄)(x_{t+k} − x̄) / Σ_t (x_t − x̄)², for k = 0 … max_lag."""
     x = np.asarray(x, dtype=np.float64)
     if not 0 <= max_lag < len(x):
-        raise ValueError("max_lag must be below the series length")
+        raise InputError("bad_lag", "max_lag must be below the series length")
     xc = x - x.mean()
     denom = xc @ xc
     if denom == 0:
-        raise ValueError("a constant series has no autocorrelation")
+        raise InputError("constant_series", "a constant series has no autocorrelation")
     return np.array([xc[: len(x) - k] @ xc[k:] / denom for k in range(max_lag + 1)])
 
 

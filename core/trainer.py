@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.datasets import Splits
+from core.errors import InputError
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
@@ -47,15 +48,15 @@ def check_train_config(config: TrainConfig, n_train: int | None = None) -> None:
     if config.scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {config.scheduler!r}; choose one of {SCHEDULERS}")
     if config.num_epochs < 1:
-        raise ValueError("train for at least one epoch")
+        raise InputError("epochs", "train for at least one epoch")
     if config.batch_size < 1:
-        raise ValueError("the batch size must be at least 1")
+        raise InputError("batch_size", "the batch size must be at least 1")
     if not config.lr > 0 or not math.isfinite(config.lr):
-        raise ValueError("the learning rate must be a positive number")
+        raise InputError("lr", "the learning rate must be a positive number")
     if config.weight_decay < 0 or config.clip_grad_norm < 0 or config.patience < 0:
-        raise ValueError("weight decay, clipping and patience cannot be negative")
+        raise InputError("negative", "weight decay, clipping and patience cannot be negative")
     if n_train is not None and n_train < 2:
-        raise ValueError("the training split needs at least 2 samples")
+        raise InputError("few_train", "the training split needs at least 2 samples")
 
 
 @dataclass

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.datasets import Splits
+from core.errors import InputError
 from core.jobs import TrainingJob
 from core.sequences import digit_sequences, digit_targets, sequence_splits
 from core.trainer import TrainConfig
@@ -19,12 +20,8 @@ IMPLS = ("ours", "torch")
 POSITIONAL = ("sinusoidal", "learned", "none")
 
 
-class TransformerConfigError(ValueError):
-    """Impossible settings; `code` and `params` let the page explain them in any language."""
-
-    def __init__(self, code: str, message: str, **params) -> None:
-        self.code, self.params = code, params
-        super().__init__(message)
+class TransformerConfigError(InputError):
+    """Impossible Transformer settings; the 3.4 page explains the codes under `errors.<code>`."""
 
 
 # --- scaled dot-product attention ---------------------------------------------------------------

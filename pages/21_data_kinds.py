@@ -8,7 +8,7 @@ from scipy.fft import dct
 
 from app.charts import draw_chart, heatmap, histogram, line_chart
 from app.code import show_code
-from app.i18n import current_lang
+from app.i18n import current_lang, explain
 from app.page import start_page
 from app.widgets import select, slider
 from core import audio, text, timeseries
@@ -183,7 +183,7 @@ def show_audio(cfg: audio.SignalConfig, n_fft: int, n_mels: int, n_mfcc: int) ->
     try:
         f = features(cfg, n_fft, n_mels, n_mfcc)
     except ValueError as e:
-        st.error(T("bad_audio", reason=str(e)))
+        st.error(T("bad_audio", reason=explain(e)))
         return
     s = grid_frame(f.stft_db, f.frame_s, f.bin_hz, "t", "hz", "db")
     draw_chart(spectro(s, "t", "hz", "db", T("stft_title", n_fft=n_fft), T("labels.time_s"), T("labels.freq"), "dB"))
@@ -215,7 +215,7 @@ def show_series(cfg: timeseries.SeriesConfig, window: int, max_lag: int) -> None
     try:
         s = timeseries.make_series(cfg)
     except ValueError as e:
-        st.error(str(e))
+        st.error(explain(e))
         return
     trend = timeseries.moving_average(s["y"], window)
     parts = timeseries.decompose(s["y"], cfg.period)
@@ -296,7 +296,7 @@ with page.check:
         c4.metric(T("labels.fb_uncovered"), props["uncovered_bins"])
         st.caption(T("fb_caption", lo=props["lowest_hz"], hi=props["highest_hz"], mel=float(audio.hz_to_mel(1000.0))))
     except ValueError as e:
-        st.error(T("bad_audio", reason=str(e)))
+        st.error(T("bad_audio", reason=explain(e)))
 
 with page.code:
     st.markdown(T("code_intro"))

@@ -7,7 +7,7 @@ from app import widgets
 from app.charts import draw_chart, line_chart
 from app.code import show_code
 from app.controls import LR_CHOICES, csv_uploader
-from app.i18n import t
+from app.i18n import explain, t
 from app.page import start_page
 from app.session import device, seed
 from app.training import current_job, finished_job, training_panel
@@ -137,7 +137,7 @@ with page.play:
             check_playground(cfg)
             data = playground_splits(ds, cfg.test_ratio, seed=seed())
         except ValueError as exc:
-            st.error(T("play.bad", reason=str(exc)))
+            st.error(T("play.bad", reason=explain(exc)))
     if data is not None:
         n_out = 1 if data.num_classes == 2 else data.num_classes
         counted = count_parameters(build_net(cfg, data))

@@ -8,7 +8,7 @@ from app import widgets
 from app.charts import draw_chart, heatmap, image_grid
 from app.code import show_code
 from app.controls import LR_CHOICES
-from app.i18n import t
+from app.i18n import explain, t
 from app.page import start_page
 from app.session import device, seed
 from app.training import finished_job, training_panel
@@ -82,7 +82,7 @@ def calculator() -> dict | None:
     try:
         out = conv_output_size(n, k, s, p, d)
     except ValueError as exc:
-        st.error(T("calc.bad", reason=str(exc)))
+        st.error(T("calc.bad", reason=explain(exc)))
         return None
     conv = torch.nn.Conv2d(c_in, c_out, k, s, p, d)
     with torch.no_grad():

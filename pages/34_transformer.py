@@ -7,6 +7,7 @@ from app import widgets
 from app.charts import draw_chart, heatmap, line_chart
 from app.code import show_code
 from app.controls import LR_CHOICES
+from app.i18n import explain
 from app.page import start_page
 from app.session import device, seed
 from app.training import finished_job, training_panel
@@ -20,7 +21,7 @@ JOB = "tiny_transformer"
 
 
 def config_error(exc: tf.TransformerConfigError) -> None:
-    st.error(T(f"errors.{exc.code}", **exc.params))
+    st.error(explain(exc, f"{page.stem}.errors"))
 
 
 def matrix_frame(m: np.ndarray, rows: list[str], cols: list[str]) -> pd.DataFrame:
@@ -149,7 +150,7 @@ with page.play:
         try:
             tokens = parse_digit_string(text, trained_task.seq_len, trained_task.vocab)
         except SequenceInputError as exc:
-            st.error(T(f"maps.errors.{exc.code}", **exc.params))
+            st.error(explain(exc, f"{page.stem}.maps.errors"))
             tokens = None
         if tokens is not None:
             result = tf.answer(model, tokens, trained_task.task)

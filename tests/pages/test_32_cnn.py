@@ -32,6 +32,10 @@ def test_moving_calculator_widgets(lang):
     at.slider(key="cnn_p").set_value(0).run()
     assert not at.exception
     assert at.error, "a kernel wider than the input gives a message"
+    # n=8, k=11, d=2: the kernel spans 21 pixels, the padded input is 8, said in the page's language
+    said = at.error[0].value
+    assert "21" in said and "8" in said
+    assert ("охватывает" in said) if lang == "ru" else ("spans" in said), said
     at.selectbox(key="cnn_kernel").set_value("sobel_x").run()
     at.slider(key="cnn_img").set_value(5).run()
     assert not at.exception
