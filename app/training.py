@@ -149,7 +149,8 @@ def training_panel(
     busy = job is not None and not job.done
     if st.button(button_label or t("train.start"), key=f"train_{key}", type="primary", icon="▶", disabled=busy):
         _start(key, make_job)
-        job = current_job(key)
+        if current_job(key) is not job:  # started: draw the page again, with Train greyed out while it runs
+            st.rerun()
     limits = hosted.current()
     if limits.hosted:
         st.caption(_hosted_t("caption", epochs=limits.max_epochs, samples=limits.max_train_samples,

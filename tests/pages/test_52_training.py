@@ -90,3 +90,15 @@ def test_checkpoint_upload_is_weights_only(lang):
     torch.save({"state_dict": {}, "x": Evil()}, buf)
     at.file_uploader(key="tr_ckpt").upload("evil.pt", buf.getvalue()).run()
     assert not at.exception and at.error
+
+
+def test_train_is_greyed_out_while_a_run_is_going_and_back_after_stop():
+    at = open_page("52_training", "en")
+    at.slider(key="tr_epochs").set_value(200).run()
+    assert not at.button(key="train_training").disabled
+    at.button(key="train_training").click().run()
+    job = at.session_state["_jobs"]["training"]
+    assert not job.done and at.button(key="train_training").disabled, "one run at a time per panel"
+    job.stop()
+    at = wait_for_jobs(at)
+    assert job.status == "stopped" and not at.button(key="train_training").disabled
