@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
+from torch import nn
+
+from core.datasets import Splits
+from core.playground import boundary_grid, plot_extent
 
 SPLIT_COLORS = alt.Scale(domain=["train", "val", "test"], range=["#4C78A8", "#F58518", "#54A24B"])
+CLASS_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D")
 
 
 def draw_chart(chart) -> None:
@@ -290,3 +297,63 @@ def plane_spec(title: str, x_title: str, y_title: str, lines: list[dict] | None 
         })
     layers = layers + line_layers if points_below else layers[:1 if field else 0] + line_layers + layers[1 if field else 0:]
     return {"title": title, "height": height, "layer": layers}
+
+
+# --- the playground's live decision boundary ------------------------------------------------------
+
+def boundary_spec(data: Splits, grid: dict | None, labels: dict[str, str], height: int = 420) -> dict:
+    """A Vega-Lite dict: the predicted class as coloured cells (faded where unsure), train points
+    filled, test points hollow. `labels` holds title, x, y, cls, split, conf, train, test."""
+    classes = [str(c) for c in data.source.class_names]
+    color = {"field": "cls", "type": "nominal", "title": labels["cls"],
+             "scale": {"domain": classes, "range": list(CLASS_COLORS[: len(classes)])}}
+    x_enc = {"field": "x", "type": "quantitative", "title": labels["x"], "scale": {"nice": False, "zero": False}}
+    y_enc = {"field": "y", "type": "quantitative", "title": labels["y"], "scale": {"nice": False, "zero": False}}
+    layers = []
+    if grid is not None:
+        hx, hy = grid["dx"] / 2, grid["dy"] / 2
+        xs, ys, cls, conf = grid["x"].tolist(), grid["y"].tolist(), grid["cls"].tolist(), grid["conf"].tolist()
+        cells = [{"x": x - hx, "x2": x + hx, "y": y - hy, "y2": y + hy, "cls": classes[c], "conf": round(p, 3)}
+                 for x, y, c, p in zip(xs, ys, cls, conf)]
+        layers.append({
+            "data": {"values": cells}, "mark": {"type": "rect"},
+            "encoding": {"x": x_enc, "x2": {"field": "x2"}, "y": y_enc, "y2": {"field": "y2"}, "color": color,
+                         "opacity": {"field": "conf", "type": "quantitative", "legend": None,
+                                     "scale": {"domain": [1 / max(2, len(classes)), 1], "range": [0.05, 0.55]}},
+                         "tooltip": [{"field": "cls", "title": labels["cls"]},
+                                     {"field": "conf", "title": labels["conf"], "format": ".2f"}]},
+        })
+    tooltip = [{"field": "split", "title": labels["split"]}, {"field": "cls", "title": labels["cls"]},
+               {"field": "x", "type": "quantitative", "title": labels["x"], "format": ".2f"},
+               {"field": "y", "type": "quantitative", "title": labels["y"], "format": ".2f"}]
+    marks = {"train": {"type": "circle", "size": 32, "opacity": 0.95, "stroke": "white", "strokeWidth": 0.6},
+             "test": {"type": "square", "size": 34, "filled": False, "strokeWidth": 1.6, "opacity": 1}}
+    for split, X, y in (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test)):
+        mark = marks[split]
+        points = [{"x": round(a, 4), "y": round(b, 4), "cls": classes[c], "split": labels[split]}
+                  for (a, b), c in zip(X.cpu().tolist(), y.cpu().tolist())]
+        layers.append({"data": {"values": points}, "mark": mark,
+                       "encoding": {"x": x_enc, "y": y_enc, "color": color, "tooltip": tooltip}})
+    return {"title": labels["title"], "height": height, "layer": layers}
+
+
+class BoundaryPainter:
+    """The live decision boundary of a playground run: redrawn at most every `min_interval` seconds
+    and only after a new epoch, otherwise the last spec. The page and the benchmark share it."""
+
+    def __init__(self, data: Splits, labels: dict[str, str], min_interval: float = 1.0, resolution: int = 40) -> None:
+        self.data, self.labels = data, labels
+        self.min_interval, self.resolution = min_interval, resolution
+        self.extent = plot_extent(torch.cat([data.X_train, data.X_test]).cpu())
+        self.last_time, self.last_epoch, self.spec = -math.inf, -1, None
+        self.draws = 0
+
+    def paint(self, model: nn.Module | None, epoch: int, final: bool = False) -> dict:
+        now = time.perf_counter()
+        stale = epoch != self.last_epoch and (final or now - self.last_time >= self.min_interval)
+        if self.spec is None or stale:
+            grid = boundary_grid(model, self.extent, self.resolution) if model is not None else None
+            self.spec = boundary_spec(self.data, grid, self.labels)
+            self.last_time, self.last_epoch = now, epoch if model is not None else -1
+            self.draws += model is not None
+        return self.spec

@@ -15,9 +15,10 @@ from dataclasses import replace
 
 import torch
 
+from app.charts import BoundaryPainter
 from app.training import POLL_SECONDS
 from core.device import configure_threads
-from core.playground import DEFAULT, DEFAULT_TRAIN, BoundaryPainter, make_playground_job
+from core.playground import DEFAULT, DEFAULT_TRAIN, make_playground_job
 
 LABELS = {k: k for k in ("title", "x", "y", "cls", "split", "conf", "train", "test")}
 

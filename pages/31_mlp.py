@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app import widgets
-from app.charts import draw_chart, line_chart
+from app.charts import BoundaryPainter, draw_chart, line_chart
 from app.code import show_code
 from app.controls import LR_CHOICES, csv_uploader
 from app.i18n import explain, t
@@ -21,7 +21,6 @@ from core.playground import (
     SETS,
     TARGETS,
     Block,
-    BoundaryPainter,
     FeatureCross,
     PlaygroundConfig,
     PlaygroundNet,

@@ -11,7 +11,6 @@ from core.playground import (
     DEFAULT,
     DEFAULT_TRAIN,
     FEATURES,
-    BoundaryPainter,
     PlaygroundConfig,
     PlaygroundNet,
     accuracy_vs_sklearn,
@@ -28,8 +27,6 @@ from core.playground import (
     playground_splits,
 )
 from core.playground_export import export_script
-
-LABELS = {k: k for k in ("title", "x", "y", "cls", "split", "conf", "train", "test")}
 
 
 def test_crosses_match_polynomial_features():
@@ -77,8 +74,6 @@ def test_standardised_inputs_and_splits():
 
 
 def test_boundary_grid_leaves_the_training_model_untouched():
-    ds = load_points(replace(DEFAULT, dataset="spiral", n_classes=3), seed=0)
-    data = playground_splits(ds, 0.3)
     net = PlaygroundNet(replace(DEFAULT, dropout=0.5, batch_norm=True), 3)
     net.train()
     before = {k: v.clone() for k, v in net.state_dict().items()}
@@ -87,12 +82,6 @@ def test_boundary_grid_leaves_the_training_model_untouched():
     assert all(torch.equal(before[k], v) for k, v in net.state_dict().items()), "BN statistics untouched"
     assert grid["cls"].shape == (400,) and set(np.unique(grid["cls"])) <= {0, 1, 2}
     assert ((grid["conf"] >= 1 / 3 - 1e-6) & (grid["conf"] <= 1)).all()
-    painter = BoundaryPainter(data, LABELS, min_interval=60)
-    first = painter.paint(net, 1)
-    assert painter.paint(net, 2) is first and painter.draws == 1, "throttled: no redraw within min_interval"
-    painter.paint(net, 3, final=True)
-    assert painter.draws == 2, "the final epoch is always drawn"
-    assert any(layer["mark"]["type"] == "rect" for layer in painter.spec["layer"])
 
 
 def test_export_script_runs_and_reports_accuracy(capsys):
