@@ -17,7 +17,8 @@ from pathlib import Path
 import streamlit as st
 
 from core import limits as hosted
-from core.runstore import ENV_VAR, RunRecorder, RunStore, attach, default_path
+from core.run_recorder import RunRecorder, attach
+from core.runstore import ENV_VAR, RunStore, default_path
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 SESSION_KEY = "_run_session"

@@ -1,7 +1,8 @@
 """Run history in one SQLite file (standard library only): settings, per-epoch records, results.
 
-A `RunRecorder` listens to a `core.jobs.TrainingJob` from inside its thread, so a run is saved
-even when the browser tab that started it is closed. Every write is one transaction. A run that
+`core.run_recorder` feeds it from inside a training job's thread, so a run is saved even when the
+browser tab that started it is closed; `core.run_compare` holds what the Runs page computes from
+saved runs. Every write is one transaction. A run that
 is stopped keeps its finished epochs; a run whose process died is marked "stopped" the next time
 a store opens the file.
 
@@ -76,14 +77,14 @@ def default_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(raw).expanduser() if raw else DEFAULT_PATH
 
 
-def _plain(value):
+def plain(value):
     """JSON-safe copy: dataclasses to dicts, tuples to lists, non-finite floats to None."""
     if is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, (str, int, bool)):
@@ -91,7 +92,7 @@ def _plain(value):
     return str(value)
 
 
-def _finite(x):
+def finite_or_none(x):
     return x if isinstance(x, (int, float)) and math.isfinite(x) else None
 
 
@@ -214,7 +215,7 @@ class RunStore:
                         "INSERT INTO runs (created_at, page, panel, dataset, model, status, device, num_epochs, hparams,"
                         " session, query, process) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (time.time(), page, panel, dataset, model, status, device, int(num_epochs),
-                         json.dumps(_plain(hparams or {})), session, json.dumps(_plain(query or {})), self.process_id),
+                         json.dumps(plain(hparams or {})), session, json.dumps(plain(query or {})), self.process_id),
                     )
                     return int(cur.lastrowid)
             finally:
@@ -222,7 +223,7 @@ class RunStore:
 
     def add_epoch(self, run_id: int, record: Mapping, duration: float | None = None) -> None:
         """Save one finished epoch and bump the run's progress, in one transaction."""
-        values = [_finite(record.get(f)) for f in EPOCH_FIELDS]
+        values = [finite_or_none(record.get(f)) for f in EPOCH_FIELDS]
         conn = self._connect()
         try:
             with conn:
@@ -244,7 +245,7 @@ class RunStore:
                     "UPDATE runs SET status = ?, metrics = ?, duration = COALESCE(?, duration), error = ?,"
                     " num_epochs = COALESCE(?, num_epochs),"
                     " epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?) WHERE id = ?",
-                    (status, json.dumps(_plain(metrics or {})), duration, error, num_epochs, run_id, run_id),
+                    (status, json.dumps(plain(metrics or {})), duration, error, num_epochs, run_id, run_id),
                 )
         finally:
             conn.close()
@@ -261,7 +262,7 @@ class RunStore:
                     metrics = metrics_from_rows(self._epoch_rows(conn, [run_id]))
                     conn.execute("UPDATE runs SET status = 'stopped', metrics = ?,"
                                  " epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?) WHERE id = ?",
-                                 (json.dumps(_plain(metrics)), run_id, run_id))
+                                 (json.dumps(plain(metrics)), run_id, run_id))
                 return len(stale)
         finally:
             conn.close()
@@ -339,129 +340,14 @@ def metrics_from_rows(rows: list[Mapping]) -> dict:
     if not rows:
         return {}
     last = rows[-1]
-    out = {"final_train_loss": _finite(last.get("train_loss")), "final_val_loss": _finite(last.get("val_loss")),
-           "final_train_score": _finite(last.get("train_score")), "final_val_score": _finite(last.get("val_score"))}
-    finite = [r for r in rows if _finite(r.get("val_loss")) is not None]
+    out = {"final_train_loss": finite_or_none(last.get("train_loss")), "final_val_loss": finite_or_none(last.get("val_loss")),
+           "final_train_score": finite_or_none(last.get("train_score")), "final_val_score": finite_or_none(last.get("val_score"))}
+    finite = [r for r in rows if finite_or_none(r.get("val_loss")) is not None]
     if finite:
         best = min(finite, key=lambda r: r["val_loss"])
-        out.update(best_val_loss=best["val_loss"], best_epoch=best["epoch"], best_val_score=_finite(best.get("val_score")))
-    scores = [r["val_score"] for r in rows if _finite(r.get("val_score")) is not None]
+        out.update(best_val_loss=best["val_loss"], best_epoch=best["epoch"], best_val_score=finite_or_none(best.get("val_score")))
+    scores = [r["val_score"] for r in rows if finite_or_none(r.get("val_score")) is not None]
     if scores:
         out["max_val_score"] = max(scores)
-    out["seconds_per_epoch"] = sum(_finite(r.get("seconds")) or 0.0 for r in rows) / len(rows)
+    out["seconds_per_epoch"] = sum(finite_or_none(r.get("seconds")) or 0.0 for r in rows) / len(rows)
     return {k: v for k, v in out.items() if v is not None}
-
-
-def job_hparams(job) -> dict:
-    """The settings that made a job: its recipe when `core.recipes.make_job` built it, else its
-    TrainConfig under "train" plus the scalar meta values; the model's parameter count and any
-    hosted-mode clamps are added."""
-    meta = dict(job.meta)
-    if isinstance(meta.get("recipe"), Mapping):
-        hp = _plain(meta["recipe"])
-        hp["train"] = _plain(job.config)  # after hosted clamps: what really ran
-    else:
-        hp = {"train": _plain(job.config)}
-        hp.update({k: _plain(v) for k, v in meta.items()
-                   if k not in ("page", "dataset") and isinstance(v, (str, int, float, bool, list, tuple))})
-    if job.num_parameters is not None:
-        hp["parameters"] = int(job.num_parameters)
-    hp["train_samples"] = int(len(job.data.y_train))
-    if job.limit_notes:
-        hp["hosted_clamps"] = [code for code, _ in job.limit_notes]
-    return hp
-
-
-def job_model_name(job) -> str:
-    recipe = job.meta.get("recipe")
-    if isinstance(recipe, Mapping) and recipe.get("model"):
-        return str(recipe["model"])
-    for key in ("model", "arch", "architecture"):
-        if isinstance(job.meta.get(key), str):
-            return job.meta[key]
-    return type(job.model).__name__ if job.model is not None else ""
-
-
-class RunRecorder:
-    """A `TrainingJob` listener that saves the run from the job's own thread."""
-
-    def __init__(self, store: RunStore, *, page: str, panel: str = "", session: str = "",
-                 query: Mapping | None = None) -> None:
-        self.store, self.page, self.panel, self.session = store, page, panel, session
-        self.query = dict(query or {})
-        self.run_id: int | None = None
-
-    def on_start(self, job) -> None:
-        self.run_id = self.store.start_run(
-            page=self.page, panel=self.panel, dataset=str(job.meta.get("dataset") or getattr(job.data.source, "name", "")),
-            model=job_model_name(job), device=str(job.config.device), num_epochs=job.config.num_epochs,
-            hparams=job_hparams(job), session=self.session, query=self.query,
-        )
-
-    def on_record(self, job, record) -> None:
-        if self.run_id is not None:
-            self.store.add_epoch(self.run_id, record.as_dict() if hasattr(record, "as_dict") else record, job.elapsed)
-
-    def on_finish(self, job) -> None:
-        if job.status in ("refused", "busy"):
-            return
-        if self.run_id is None:  # failed before its first epoch: keep the failure in the history
-            self.on_start(job)
-        rows = [r.as_dict() for r in job.records]
-        self.store.finish_run(self.run_id, job.status, metrics_from_rows(rows), job.elapsed, job.error,
-                              num_epochs=job.config.num_epochs)
-
-
-def attach(job, store: RunStore, **context) -> RunRecorder:
-    """Save `job` into `store` as it trains. `context`: page, panel, session, query."""
-    recorder = RunRecorder(store, **context)
-    job.add_listener(recorder)
-    return recorder
-
-
-# --- comparing runs (pure functions the Runs page draws) ------------------------------------
-def flat_settings(run: Run) -> dict:
-    """A run's settings as flat "train.lr"-style keys, plus page/dataset/model."""
-    out = {"page": run.page, "dataset": run.dataset, "model": run.model}
-    out.update(flatten(run.hparams))
-    return out
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
-    return a == b
-
-
-def settings_diff(runs: list[Run], only_diff: bool = True) -> tuple[list[str], list[list]]:
-    """(setting keys, one row of values per key, one value per run); with `only_diff`, only the
-    keys whose values are not all the same (a key missing from a run counts as a difference)."""
-    flats = [flat_settings(r) for r in runs]
-    keys = sorted(set().union(*flats)) if flats else []
-    rows, kept = [], []
-    for key in keys:
-        values = [f.get(key) for f in flats]
-        if only_diff and all(_same(v, values[0]) for v in values[1:]):
-            continue
-        kept.append(key)
-        rows.append(values)
-    return kept, rows
-
-
-def varying_settings(runs: list[Run]) -> list[str]:
-    """Settings that take more than one value across `runs` (the ones worth plotting against)."""
-    keys, _ = settings_diff(runs, only_diff=True)
-    return keys
-
-
-def export_rows(runs: list[Run]) -> list[dict]:
-    """One flat dict per run: identity, status, timing, every setting and every metric."""
-    rows = []
-    for run in runs:
-        row = {"id": run.id, "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.created_at)),
-               "page": run.page, "dataset": run.dataset, "model": run.model, "status": run.status, "device": run.device,
-               "epochs_done": run.epochs_done, "num_epochs": run.num_epochs, "duration": round(run.duration, 3)}
-        row.update({f"metric.{k}": v for k, v in run.metrics.items()})
-        row.update({f"setting.{k}": v for k, v in flatten(run.hparams).items()})
-        rows.append(row)
-    return rows

@@ -11,7 +11,8 @@ from app import widgets
 from app.charts import draw_chart, line_chart, scatter_chart
 from app.i18n import current_lang, page_t, t
 from app.widgets import url_notices
-from core.runstore import EPOCH_FIELDS, export_rows, flatten, settings_diff, varying_settings
+from core.run_compare import export_rows, settings_diff, varying_settings
+from core.runstore import EPOCH_FIELDS, flatten
 
 STEM = "90_runs"
 METRICS = ("best_val_loss", "max_val_score", "best_val_score", "final_val_loss", "final_train_loss", "final_val_score",

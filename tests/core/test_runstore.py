@@ -11,7 +11,8 @@ from conftest import ROOT
 
 from core.datasets import load_dataset
 from core.recipes import Recipe, make_job
-from core.runstore import MIGRATIONS, SCHEMA_VERSION, RunStore, attach, flatten, metrics_from_rows
+from core.run_recorder import attach
+from core.runstore import MIGRATIONS, SCHEMA_VERSION, RunStore, flatten, metrics_from_rows
 from core.trainer import TrainConfig
 
 TINY = Recipe(dataset="iris", hidden=(8,), train=TrainConfig(num_epochs=3, batch_size=32, seed=1))
