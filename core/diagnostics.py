@@ -48,6 +48,25 @@ def total_grad_norm(model: nn.Module) -> float:
     return math.sqrt(sum(p.grad.detach().double().norm().item() ** 2 for p in model.parameters() if p.grad is not None))
 
 
+def grad_norm_reference(model: nn.Module, data: Splits) -> dict:
+    """Our per-layer and total gradient norms of one full-batch backward pass, against
+    `torch.nn.utils` and against the norms the trainer records for the same weights."""
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    backward_once(model, data.X_train, data.y_train, data.task)
+    ours, total = layer_grad_norms(model), total_grad_norm(model)
+    lib_total = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]).item()
+    clip_total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1e9).item()  # returns the norm it saw
+    manual = {n.removesuffix(".weight"): p.grad.norm().item() for n, p in model.named_parameters() if p.dim() >= 2}
+    # one full-batch step per epoch: the recorded norms are the gradients at the same initial weights
+    model.load_state_dict(init)
+    model.zero_grad(set_to_none=True)
+    one_step = TrainConfig(num_epochs=1, batch_size=len(data.y_train), optimizer="sgd", lr=1e-3, track_layer_grads=True)
+    record = next(iter(fit(model, data, one_step)))
+    rows = [{"layer": k, "ours": v, "manual": manual[k], "trainer": record.layer_grad_norms[k]} for k, v in ours.items()]
+    return {"rows": rows, "total": total, "lib_total": lib_total, "clip_total": clip_total,
+            "trainer_total": record.grad_norm}
+
+
 def grad_norm_rows(records: Sequence[EpochRecord]) -> list[dict]:
     """Long rows (epoch, layer, norm) from records trained with `track_layer_grads=True`."""
     rows = []
@@ -231,6 +250,17 @@ class SavedTensorMeter:
 
     def hooks(self):
         return torch.autograd.graph.saved_tensors_hooks(self.pack, lambda t: t)
+
+
+def linear_saved_bytes(batch: int, fan_in: int, fan_out: int) -> dict:
+    """What the meter counts for one Linear layer, beside what backward needs: x for dW, W for dx."""
+    layer = nn.Linear(fan_in, fan_out)
+    x = torch.randn(batch, fan_in, requires_grad=True)  # (B, in)
+    meter = SavedTensorMeter(list(layer.parameters()))
+    with meter.hooks():
+        layer(x).sum()
+    return {"act": meter.activation_bytes, "param": meter.param_bytes, "count": meter.count,
+            "x": x.numel() * x.element_size(), "w": layer.weight.numel() * layer.weight.element_size()}
 
 
 def deep_mlp(depth: int, width: int, in_features: int = 64, num_classes: int = 10) -> nn.Sequential:

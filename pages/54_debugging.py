@@ -4,7 +4,6 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from app import widgets
 from app.charts import bar_chart, draw_chart, heatmap, line_chart
@@ -15,16 +14,17 @@ from app.training import finished_job, training_panel
 from core.diagnostics import (
     FAILURES,
     SavedTensorMeter,
-    backward_once,
     clipping_rows,
     compare_checkpointing,
     compare_precision,
     diagnose,
     failure_case,
     failure_job,
+    grad_norm_reference,
     grad_norm_rows,
     init_weights,
     layer_grad_norms,
+    linear_saved_bytes,
     measure_activation_memory,
     overfit_one_batch,
     profile_training_steps,
@@ -34,7 +34,7 @@ from core.diagnostics import (
 from core.jobs import TrainingJob
 from core.models import MLPConfig, build_model
 from core.recipes import DIGITS_MLP, prepare_data
-from core.trainer import TrainConfig, fit, seed_everything
+from core.trainer import TrainConfig, seed_everything
 
 page = start_page(__file__)
 T = page.T
@@ -237,37 +237,13 @@ with page.play:
 
 @st.cache_data(show_spinner=False)
 def grad_norm_check(seed_: int) -> dict:
-    """Our per-layer and total norms against torch.nn.utils and against the trainer's own record."""
-    d = digits(seed_)
-    cfg = mlp(d.X_train.shape[1], (32, 32), "tanh")
     seed_everything(seed_)
-    model = build_model(cfg)
-    init = {k: v.clone() for k, v in model.state_dict().items()}
-    backward_once(model, d.X_train, d.y_train, "multiclass")
-    ours, total = layer_grad_norms(model), total_grad_norm(model)
-    grads = [p.grad for p in model.parameters()]
-    lib_total = torch.nn.utils.get_total_norm(grads).item()
-    clip_total = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1e9).item()
-    manual = {n.removesuffix(".weight"): p.grad.norm().item() for n, p in model.named_parameters() if p.dim() >= 2}
-    # one full-batch step per epoch: the trainer's recorded norms are the gradients at the same initial weights
-    trained = build_model(cfg)
-    trained.load_state_dict(init)
-    one_step = TrainConfig(num_epochs=1, batch_size=len(d.y_train), optimizer="sgd", lr=1e-3, track_layer_grads=True)
-    record = next(iter(fit(trained, d, one_step)))
-    rows = [{"layer": k, "ours": v, "manual": manual[k], "trainer": record.layer_grad_norms[k]} for k, v in ours.items()]
-    return {"rows": rows, "total": total, "lib_total": lib_total, "clip_total": clip_total, "trainer_total": record.grad_norm}
+    return grad_norm_reference(build_model(mlp(n_features, (32, 32), "tanh")), digits(seed_))
 
 
 @st.cache_data(show_spinner=False)
 def linear_memory_check(batch: int, fan_in: int, fan_out: int) -> dict:
-    """Saved-tensor accounting for one Linear layer against the tensors it must keep: x for dW, W for dx."""
-    layer = torch.nn.Linear(fan_in, fan_out)
-    x = torch.randn(batch, fan_in, requires_grad=True)
-    meter = SavedTensorMeter(list(layer.parameters()))
-    with meter.hooks():
-        layer(x).sum()
-    return {"act": meter.activation_bytes, "param": meter.param_bytes, "count": meter.count,
-            "x": x.numel() * x.element_size(), "w": layer.weight.numel() * layer.weight.element_size()}
+    return linear_saved_bytes(batch, fan_in, fan_out)
 
 
 with page.check:
@@ -306,5 +282,5 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(layer_grad_norms, total_grad_norm, failure_case, init_weights, diagnose, overfit_one_batch,
-              profile_training_steps, SavedTensorMeter, segmented_forward, measure_activation_memory, compare_precision)
+    show_code(layer_grad_norms, total_grad_norm, grad_norm_reference, failure_case, init_weights, diagnose, overfit_one_batch,
+              profile_training_steps, SavedTensorMeter, linear_saved_bytes, segmented_forward, measure_activation_memory, compare_precision)

@@ -17,9 +17,11 @@ from core.diagnostics import (
     diagnose,
     failure_case,
     failure_job,
+    grad_norm_reference,
     grad_norm_rows,
     init_weights,
     layer_grad_norms,
+    linear_saved_bytes,
     measure_activation_memory,
     overfit_one_batch,
     profile_training_steps,
@@ -28,7 +30,7 @@ from core.diagnostics import (
 )
 from core.models import MLPConfig, build_model
 from core.preprocessing import make_scaler
-from core.trainer import TrainConfig, fit, seed_everything
+from core.trainer import TrainConfig, seed_everything
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +58,14 @@ def test_layer_norms_equal_manual_grad_norm_and_total_equals_torch(digits):
     assert total == pytest.approx(nn.utils.clip_grad_norm_(model.parameters(), 1e9).item(), rel=1e-5)
 
 
-def test_layer_norms_match_the_trainers_record(digits):
-    model = _mlp()
-    twin = _mlp()
-    backward_once(model, digits.X_train, digits.y_train, "multiclass")
-    config = TrainConfig(num_epochs=1, batch_size=len(digits.y_train), optimizer="sgd", track_layer_grads=True)
-    record = next(iter(fit(twin, digits, config)))
-    for k, v in layer_grad_norms(model).items():
-        assert record.layer_grad_norms[k] == pytest.approx(v, rel=1e-4)
-    assert record.grad_norm == pytest.approx(total_grad_norm(model), rel=1e-4)
+def test_the_page_check_agrees_with_torch_and_the_trainers_record(digits):
+    chk = grad_norm_reference(_mlp(), digits)
+    assert [r["layer"] for r in chk["rows"]] == ["net.0", "net.2", "net.4"]
+    for row in chk["rows"]:
+        assert row["ours"] == pytest.approx(row["manual"], rel=1e-6)
+        assert row["trainer"] == pytest.approx(row["ours"], rel=1e-4), "fit records the same gradients"
+    assert chk["total"] == pytest.approx(chk["lib_total"], rel=1e-5) == pytest.approx(chk["clip_total"], rel=1e-5)
+    assert chk["trainer_total"] == pytest.approx(chk["total"], rel=1e-4)
 
 
 def test_saved_tensor_meter_counts_a_linear_layers_input_and_weight():
@@ -75,6 +76,8 @@ def test_saved_tensor_meter_counts_a_linear_layers_input_and_weight():
         layer(x)
     assert meter.activation_bytes == 5 * 7 * 4  # x, for the weight gradient
     assert meter.param_bytes == 3 * 7 * 4  # W, for the input gradient
+    shown = linear_saved_bytes(5, 7, 3)
+    assert (shown["act"], shown["param"]) == (shown["x"], shown["w"]) == (5 * 7 * 4, 3 * 7 * 4)
 
 
 def test_checkpointing_saves_less_activation_memory_and_same_gradients():
