@@ -152,3 +152,30 @@ def test_a_run_trained_on_a_page_appears_here(db, lang):
     assert runs[0].page == "52_training" and runs[0].hparams["train"]["num_epochs"] == 2
     at = open_page("90_runs", lang)
     assert not at.exception and len(at.dataframe[0].value) == 1
+
+
+def test_reopening_a_run_brings_its_settings_back_to_its_page(db, lang):
+    """Through the router: train on 5.2, change the settings, then reopen the run from the Runs page."""
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"], at.session_state["force_cpu"] = lang, True
+    at.run()
+    at.switch_page("../pages/52_training.py").run()
+    at.selectbox(key="tr_ds").set_value("iris").run()
+    at.slider(key="tr_epochs").set_value(2).run()
+    at.select_slider(key="tr_lr").set_value(0.01).run()
+    at.button(key="train_training").click().run()
+    wait_for_jobs(at)
+    at.slider(key="tr_epochs").set_value(40).run()  # the learner moves on
+    at.select_slider(key="tr_lr").set_value(0.003).run()
+    at.selectbox(key="tr_ds").set_value("wine").run()
+
+    at.switch_page("../pages/90_runs.py").run()
+    assert not at.exception
+    at.button(key="rn_reload").click().run()
+    assert not at.exception
+    assert at.slider(key="tr_epochs").value == 2 and at.select_slider(key="tr_lr").value == 0.01
+    assert at.selectbox(key="tr_ds").value == "iris"
+    assert at.query_params.get("tr_epochs") == "2", "the URL is the run's, so it can be shared as it is"
