@@ -87,6 +87,16 @@ def clipping_rows(records: Sequence[EpochRecord], max_norm: float) -> list[dict]
     return rows
 
 
+def compare_clipping(build: Callable[[], nn.Module], data: Splits, config: TrainConfig) -> dict[str, list[EpochRecord]]:
+    """What clipping changes: the same run, from the same initial weights and seed, with
+    `config.clip_grad_norm` ("clipped") and with clipping off ("unclipped")."""
+    runs = {}
+    for label, max_norm in (("clipped", config.clip_grad_norm), ("unclipped", 0.0)):
+        seed_everything(config.seed)
+        runs[label] = list(fit(build(), data, replace(config, clip_grad_norm=max_norm)))
+    return runs
+
+
 def diagnose(records: Sequence[EpochRecord]) -> str:
     """A one-word verdict on a run: diverged, dead, vanishing, exploding, stalled or healthy."""
     if not records:

@@ -16,6 +16,7 @@ from core.diagnostics import (
     SavedTensorMeter,
     clipping_rows,
     compare_checkpointing,
+    compare_clipping,
     compare_precision,
     diagnose,
     failure_case,
@@ -64,6 +65,30 @@ def mlp(in_features: int, hidden: tuple[int, ...], activation: str) -> MLPConfig
     return MLPConfig(in_features, 10, hidden, activation)
 
 
+def clip_comparison(config: TrainConfig, model_cfg: MLPConfig) -> None:
+    """On request, the finished run's settings trained twice, clipped and unclipped, on one chart."""
+    if st.button(T("clipcmp.run", clip=f"{config.clip_grad_norm:g}"), key="dbg_clip_cmp", icon="✂️"):
+        with st.spinner(T("clipcmp.running", epochs=2 * config.num_epochs)):
+            runs = compare_clipping(lambda: build_model(model_cfg), data, replace(config, device="cpu"))
+        results()["clip"] = (config.clip_grad_norm, config.lr, runs)
+    if "clip" not in results():
+        return
+    max_norm, lr, runs = results()["clip"]
+    names = {"clipped": T("clipcmp.clipped", clip=f"{max_norm:g}"), "unclipped": T("clipcmp.unclipped")}
+    curve = pd.DataFrame([{"epoch": r.epoch, "run": names[k], "loss": r.val_loss}
+                          for k, records in runs.items() for r in records if r.val_loss == r.val_loss])
+    draw_chart(line_chart(curve, "epoch", "loss", "run", T("clipcmp.title", lr=f"{lr:g}"), T("labels.epoch"),
+                          T("clipcmp.val_loss"), color_title=T("clipcmp.run_label"), points=True))
+    cols = st.columns(2)
+    for col, key in zip(cols, ("clipped", "unclipped")):
+        last = runs[key][-1]
+        if last.stop_reason == "diverged":
+            col.metric(names[key], T("clipcmp.diverged", epoch=last.epoch))
+        else:
+            col.metric(names[key], f"{last.val_score:.1%}", help=T("clipcmp.acc_help", loss=f"{last.val_loss:.3f}"))
+    st.caption(T("clipcmp.caption"))
+
+
 data = digits(seed())
 n_features = data.X_train.shape[1]
 
@@ -105,6 +130,7 @@ with page.play:
                          scale=f"{mean_scale:.2f}"))
         else:
             st.caption(T("grads.no_clip"))
+        clip_comparison(job.config if used_clip > 0 else replace(job.config, clip_grad_norm=clip or 1.0), grads_cfg)
 
     st.divider()
     # --- 2. failure switches ----------------------------------------------------------------------
@@ -282,5 +308,6 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(layer_grad_norms, total_grad_norm, grad_norm_reference, failure_case, init_weights, diagnose, overfit_one_batch,
-              profile_training_steps, SavedTensorMeter, linear_saved_bytes, segmented_forward, measure_activation_memory, compare_precision)
+    show_code(layer_grad_norms, total_grad_norm, grad_norm_reference, compare_clipping, failure_case, init_weights,
+              diagnose, overfit_one_batch, profile_training_steps, SavedTensorMeter, linear_saved_bytes,
+              segmented_forward, measure_activation_memory, compare_precision)

@@ -12,6 +12,7 @@ from core.diagnostics import (
     backward_once,
     clipping_rows,
     compare_checkpointing,
+    compare_clipping,
     compare_precision,
     deep_mlp,
     diagnose,
@@ -162,3 +163,13 @@ def test_precision_comparison_uses_the_trainer(digits):
     assert [r.precision for r in runs] == ["fp32", "bf16"]
     assert all(r.status == "finished" and r.samples_per_s > 0 for r in runs)
     assert runs[0].val_accuracy > 0.5 and runs[1].val_accuracy > 0.5
+
+
+def test_clipping_rescues_a_learning_rate_that_diverges_without_it(digits):
+    config = TrainConfig(num_epochs=6, batch_size=64, optimizer="momentum", lr=1.0, clip_grad_norm=0.5, seed=0)
+    runs = compare_clipping(lambda: build_model(MLPConfig(64, 10, (64,) * 4, "relu")), digits, config)
+    clipped, unclipped = runs["clipped"], runs["unclipped"]
+    assert unclipped[-1].stop_reason == "diverged" and len(unclipped) < 6
+    assert len(clipped) == 6 and clipped[-1].stop_reason is None and clipped[-1].val_score > 0.5
+    again = compare_clipping(lambda: build_model(MLPConfig(64, 10, (64,) * 4, "relu")), digits, config)
+    assert [r.val_loss for r in again["clipped"]] == [r.val_loss for r in clipped], "same seed, same start, same run"

@@ -1,4 +1,6 @@
 """5.4 Debugging and speed: training with per-layer norms, failure switches and the measurements, EN and RU."""
+import json
+
 from conftest import open_page, texts, wait_for_jobs
 
 
@@ -42,6 +44,16 @@ def test_gradient_heatmap_and_clipping(lang):
     assert ("Clip level 0.1" in shown) if lang == "en" else ("Порог 0.1" in shown)
     titles = [str(c.spec) for c in _charts(at)]
     assert any("log" in s and "rect" in s for s in titles), "a log-scaled heatmap is drawn"
+    # what clipping changes: the same run again, clipped and unclipped, on one chart
+    at.button(key="dbg_clip_cmp").click().run()
+    assert not at.exception
+    max_norm, lr, runs = at.session_state["_dbg_results"]["clip"]
+    assert max_norm == 0.1 and set(runs) == {"clipped", "unclipped"} and all(len(r) == 3 for r in runs.values())
+    labels = [m.label for m in at.metric]
+    assert (("clipped at 0.1" in labels and "no clipping" in labels) if lang == "en"
+            else ("клиппинг 0.1" in labels and "без клиппинга" in labels)), labels
+    specs = [json.dumps(json.loads(c.spec), ensure_ascii=False) for c in _charts(at)]
+    assert any(("Validation loss" if lang == "en" else "Валидационный loss") in s for s in specs)
 
 
 def test_failure_switches_diagnose(lang):
