@@ -19,12 +19,24 @@ SPLIT_COLORS = alt.Scale(domain=["train", "val", "test"], range=["#4C78A8", "#F5
 CLASS_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#72B7B2", "#EECA3B", "#9D755D")
 
 
+# The y-axis title sits above the axis, horizontally: rotated, a title longer than the plot is tall
+# made Vega shrink the plot and push the chart's own title out of view.
+Y_TITLE_ON_TOP = {"titleAngle": 0, "titleAlign": "left", "titleAnchor": "end", "titleBaseline": "bottom",
+                  "titleY": -8, "titleX": -30}
+TITLE_OFFSET = 14
+# Axis labels for values like learning rates: 0, 0.1, 0.003, then 5e-4 and below.
+SMALL_NUMBERS = "datum.value == 0 ? '0' : abs(datum.value) >= 0.001 ? format(datum.value, '~g') : format(datum.value, '~e')"
+
+
 def draw_chart(chart) -> None:
-    """Draw an Altair chart, or a Vega-Lite dict, at full width."""
+    """Draw an Altair chart, or a Vega-Lite dict, at full width, in the house style."""
     if isinstance(chart, dict):
-        st.vega_lite_chart(chart, width="stretch")
+        config = dict(chart.get("config") or {})
+        config["axisY"] = {**Y_TITLE_ON_TOP, **config.get("axisY", {})}
+        config["title"] = {"offset": TITLE_OFFSET, **config.get("title", {})}
+        st.vega_lite_chart({**chart, "config": config}, width="stretch")
     else:
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart.configure_axisY(**Y_TITLE_ON_TOP).configure_title(offset=TITLE_OFFSET), width="stretch")
 
 
 def history_rows(records: Sequence) -> list[dict]:
@@ -42,12 +54,12 @@ def history_rows(records: Sequence) -> list[dict]:
 
 
 def _line_spec(rows: list[dict], title: str, x_title: str, y_title: str, color_title: str | None,
-               height: int, y_format: str | None = None) -> dict:
+               height: int, y_format: str | None = None, y_zero: bool = False) -> dict:
     """A Vega-Lite line chart written as a plain dict: cheap enough to rebuild twice a second."""
     enc = {
         "x": {"field": "epoch", "type": "quantitative", "title": x_title, "axis": {"tickMinStep": 1}},
-        "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False},
-              **({"axis": {"format": y_format}} if y_format else {})},
+        "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": y_zero},
+              **({"axis": {"labelExpr": y_format}} if y_format else {})},
         "tooltip": [{"field": "epoch", "type": "quantitative", "title": x_title},
                     {"field": "value", "type": "quantitative", "title": y_title, "format": ".4g"}],
     }
@@ -68,7 +80,7 @@ def history_charts(records: Sequence, labels: dict[str, str], score_title: str |
     charts = [_line_spec(by["loss"], labels["loss_title"], labels["epoch"], labels["loss"], labels["split"], 240)]
     if score_title and by["score"]:
         charts.append(_line_spec(by["score"], score_title, labels["epoch"], score_title, labels["split"], 240))
-    charts.append(_line_spec(by["lr"], labels["lr_title"], labels["epoch"], labels["lr"], None, 150, y_format="~e"))
+    charts.append(_line_spec(by["lr"], labels["lr_title"], labels["epoch"], labels["lr"], None, 200, y_format=SMALL_NUMBERS, y_zero=True))
     return charts
 
 
@@ -77,8 +89,9 @@ def line_chart(
     height: int = 240, log_y: bool = False, color_title: str = "", points: bool = False,
 ) -> alt.Chart:
     """A line chart with a title, axis titles and a tooltip on every point."""
+    whole = pd.api.types.is_integer_dtype(df[x])  # epochs, steps: no 2.5 ticks
     enc = {
-        "x": alt.X(f"{x}:Q", title=x_title),
+        "x": alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1, format="d") if whole else alt.Undefined),
         "y": alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Undefined),
         "tooltip": [alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title, format=".4g")],
     }
@@ -96,7 +109,7 @@ def heatmap(
     x_sort=None, y_sort=None, log: bool = False,
 ) -> alt.Chart:
     """A rect heatmap (confusion matrices, gradient norms) with tooltips and optional cell text."""
-    color = alt.Color(f"{value}:Q", title=value_title or value,
+    color = alt.Color(f"{value}:Q", title=value_title or value, legend=alt.Legend(format=".3~g"),
                       scale=alt.Scale(scheme=scheme, type="log" if log else "linear"))
     base = alt.Chart(df).encode(
         x=alt.X(f"{x}:O", title=x_title, sort=x_sort),

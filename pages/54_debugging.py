@@ -78,7 +78,7 @@ def clip_comparison(config: TrainConfig, model_cfg: MLPConfig) -> None:
     curve = pd.DataFrame([{"epoch": r.epoch, "run": names[k], "loss": r.val_loss}
                           for k, records in runs.items() for r in records if r.val_loss == r.val_loss])
     draw_chart(line_chart(curve, "epoch", "loss", "run", T("clipcmp.title", lr=f"{lr:g}"), T("labels.epoch"),
-                          T("clipcmp.val_loss"), color_title=T("clipcmp.run_label"), points=True))
+                          T("clipcmp.val_loss"), log_y=True, color_title=T("clipcmp.run_label"), points=True))
     cols = st.columns(2)
     for col, key in zip(cols, ("clipped", "unclipped")):
         last = runs[key][-1]

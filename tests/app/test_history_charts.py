@@ -23,6 +23,8 @@ def test_three_charts_with_titles_axis_labels_and_tooltips():
     for chart in (loss, score, lr):
         enc = chart["encoding"]
         assert enc["x"]["title"] == "Epoch" and enc["y"]["title"] and enc["tooltip"]
-    assert lr["encoding"]["y"]["axis"]["format"] == "~e", "tiny learning rates read as 5e-4, not 0.0005"
+    assert "'~e'" in lr["encoding"]["y"]["axis"]["labelExpr"], "tiny learning rates read as 5e-4, not 0.0005"
+    assert lr["height"] >= 200, "room for the plot under its two titles"
+    assert lr["encoding"]["y"]["scale"]["zero"], "a constant learning rate still gets an axis with ticks"
     assert "color" in loss["encoding"] and "color" not in lr["encoding"]
     assert len(history_charts(records(), LABELS, None)) == 2, "regression without a score: no score chart"
