@@ -1,12 +1,14 @@
 """The live training panel every page reuses: Train/Stop, progress with ETA, charts, summary.
 
-Training runs in a `core.jobs.TrainingJob` thread; a fragment polls it twice a second, so
+Training runs in a `core.jobs.TrainingJob` thread; a fragment polls it once a second, so
 drawing never slows the loop, and a slider move, Stop or a page switch loses no finished epoch.
 Every started job is saved to the run history (`app.runs`) from its own thread, so a closed tab
 still saves. In hosted mode the job checks the server's limits before it starts (`core.limits`).
+Before a run, the panel says how long it will take, timed on a few batches of the very model.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import streamlit as st
@@ -15,7 +17,7 @@ from app import runs
 from app.charts import draw_chart, history_charts
 from app.i18n import explain, t
 from core import limits as hosted
-from core.jobs import SLOTS, TrainingJob
+from core.jobs import SLOTS, TrainingJob, probe_epoch_seconds
 
 POLL_SECONDS = 1.0
 JOBS_KEY = "_jobs"
@@ -23,6 +25,12 @@ SEEN_KEY = "_jobs_seen_done"
 # Called from the UI once a job is done (kept for compatibility). Saving runs does not need it:
 # the run store listens to the job thread itself.
 FINISH_HOOKS: list[Callable[[str, TrainingJob], None]] = []
+
+
+# Seconds per epoch by what sets them (model, data shapes, batch, optimizer, device), shared by
+# every session of this process: the machine is the same for all of them.
+_EPOCH_SECONDS: dict[tuple, float] = {}
+_EPOCH_SECONDS_LOCK = threading.Lock()
 
 
 def jobs() -> dict[str, TrainingJob]:
@@ -134,6 +142,48 @@ def _draw(key: str, job: TrainingJob, score_title: str | None) -> None:
         _summary(job, score_title)
 
 
+def estimate_seconds(make_job: Callable[[], TrainingJob]) -> tuple[float, float, int] | None:
+    """(total seconds, seconds per epoch, epochs) of the run `make_job` would start, or None when
+    its settings cannot train. Timed once per model and data shape, then scaled by the epochs."""
+    try:
+        job = make_job()
+        if not job.check_limits():  # hosted mode: the clamped epochs, or a refusal the button will explain
+            return None
+        model, data, config = job.build_model(), job.data, job.config
+    except Exception:
+        return None
+    fingerprint = (str(model), tuple(data.X_train.shape), tuple(data.X_val.shape), config.batch_size,
+                   config.optimizer, config.amp, config.device, config.track_layer_grads, config.clip_grad_norm > 0)
+    with _EPOCH_SECONDS_LOCK:
+        per_epoch = _EPOCH_SECONDS.get(fingerprint)
+    if per_epoch is None:
+        try:
+            per_epoch = probe_epoch_seconds(job)
+        except Exception:
+            return None
+        with _EPOCH_SECONDS_LOCK:
+            if len(_EPOCH_SECONDS) > 512:
+                _EPOCH_SECONDS.clear()
+            _EPOCH_SECONDS[fingerprint] = per_epoch
+    return per_epoch * config.num_epochs, per_epoch, config.num_epochs
+
+
+def duration(seconds: float) -> str:
+    """0.4 s, 12 s, 3.5 min: in the learner's language."""
+    if seconds < 10:
+        return t("train.seconds", n=f"{seconds:.1f}")
+    if seconds < 90:
+        return t("train.seconds", n=f"{seconds:.0f}")
+    return t("train.minutes", n=f"{seconds / 60:.1f}")
+
+
+def _estimate_caption(make_job: Callable[[], TrainingJob]) -> None:
+    estimate = estimate_seconds(make_job)
+    if estimate is not None:
+        total, per_epoch, epochs = estimate
+        st.caption(t("train.estimate", time=duration(total), epochs=epochs, per_epoch=duration(per_epoch)))
+
+
 def training_panel(
     key: str,
     make_job: Callable[[], TrainingJob],
@@ -155,6 +205,8 @@ def training_panel(
     if limits.hosted:
         st.caption(_hosted_t("caption", epochs=limits.max_epochs, samples=limits.max_train_samples,
                              params=f"{limits.max_parameters:,}", jobs=limits.max_jobs))
+    if job is None or job.done:
+        _estimate_caption(make_job)
     if job is None:
         st.caption(t("train.idle"))
         return None

@@ -6,6 +6,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -222,6 +223,21 @@ class TrainingJob:
         }
         torch.save(payload, buf)
         return buf.getvalue()
+
+
+def probe_epoch_seconds(job: TrainingJob, batches: int = 4) -> float:
+    """Seconds one epoch of `job` will take, timed rather than guessed: its own model, optimizer,
+    batch size and device train two epochs on a slice of `batches` batches (the first epoch pays
+    one-off costs, the second is timed), scaled to the full training and validation splits."""
+    data, config = job.data, job.config
+    n_train, n_val = len(data.y_train), len(data.y_val)
+    m = min(n_train, batches * config.batch_size)
+    m_val = min(n_val, max(1, round(m * n_val / n_train)))
+    part = Splits(data.X_train[:m], data.y_train[:m], data.X_val[:m_val], data.y_val[:m_val],
+                  data.X_test[:1], data.y_test[:1], data.source)
+    probe = replace(config, num_epochs=2, patience=0)
+    records = list(fit(job.build_model(), part, probe))
+    return records[-1].seconds * n_train / m
 
 
 def load_checkpoint(raw: bytes) -> dict:

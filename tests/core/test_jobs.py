@@ -55,3 +55,13 @@ def test_a_checkpoint_that_holds_code_is_refused(tmp_path):
     with pytest.raises(pickle.UnpicklingError):
         load_checkpoint(buf.getvalue())
     assert not os.path.exists("/tmp/pwned")
+
+
+def test_probe_epoch_seconds_times_the_real_model_on_a_slice():
+    from core.jobs import probe_epoch_seconds
+    from core.recipes import DIGITS_MLP, make_job
+
+    job = make_job(DIGITS_MLP)
+    seconds = probe_epoch_seconds(job, batches=2)
+    assert seconds > 0 and seconds == seconds  # a positive, finite number (no bound on it: these machines are noisy)
+    assert job.status == "pending" and job.model is None and not job.records, "the job itself is untouched"

@@ -102,3 +102,20 @@ def test_train_is_greyed_out_while_a_run_is_going_and_back_after_stop():
     job.stop()
     at = wait_for_jobs(at)
     assert job.status == "stopped" and not at.button(key="train_training").disabled
+
+
+def test_the_panel_says_how_long_a_run_will_take_before_it_starts(lang):
+    at = open_page("52_training", lang)
+    word = "About" if lang == "en" else "Примерно"
+
+    def estimate() -> str:
+        return next(c.value for c in at.caption if c.value.startswith("⏱"))
+
+    first = estimate()
+    assert word in first and "30" in first, first  # the default 30 epochs
+    at.slider(key="tr_epochs").set_value(60).run()
+    assert "60" in estimate() and estimate() != first
+    from app.training import estimate_seconds
+    from core.recipes import DIGITS_MLP, make_job
+    total, per_epoch, epochs = estimate_seconds(lambda: make_job(DIGITS_MLP))
+    assert epochs == DIGITS_MLP.train.num_epochs and total == per_epoch * epochs > 0
