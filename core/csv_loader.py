@@ -72,7 +72,7 @@ def load_csv(
         cols = [str(c) for c in df.columns[missing.any().to_numpy()]]
         count = int(missing.values.sum())
         raise CSVError("missing", f"{count} missing cells in {cols}", count=count, columns=", ".join(cols[:10]))
-    X = features.to_numpy(dtype=np.float32)
+    X = np.array(features.to_numpy(dtype=np.float32), copy=True)  # a writable copy: pandas may hand out a read-only view
     if not np.isfinite(X).all():
         raise CSVError("missing", "infinite values in the features", count=int((~np.isfinite(X)).sum()),
                        columns=", ".join(map(str, features.columns[~np.isfinite(X).all(axis=0)][:10])))
@@ -83,7 +83,7 @@ def load_csv(
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y_col):
             raise CSVError("non_numeric", "a regression target must be numeric", columns=str(target))
-        y = torch.as_tensor(y_col.to_numpy(dtype=np.float32))
+        y = torch.tensor(y_col.to_numpy(dtype=np.float32))
         classes: tuple[str, ...] = ()
     else:
         labels = sorted(y_col.unique(), key=str)
