@@ -23,7 +23,8 @@ c3.metric(T("quiz_progress"), f"{answered}/{asked}" if asked else "—", help=T(
 
 st.subheader(T("map"))
 parts = sorted({e.part for e in entries})
-cols = st.columns(max(1, len(parts)))
+PER_ROW = 3  # five columns cut titles such as "3.1 Multilayer perceptron" short
+cols = [col for start in range(0, len(parts), PER_ROW) for col in st.columns(PER_ROW)]
 for col, part in zip(cols, parts):
     with col:
         st.markdown(f"**{section_label(part)}**")
