@@ -129,7 +129,7 @@ with tab_curves:
         if rows:
             name = T(f"curves.{curve}")
             chart = line_chart(pd.DataFrame(rows), "epoch", "value", "run", T("curves.title", metric=name),
-                               T("curves.epoch"), name, height=340, log_y=curve == "lr", color_title=T("curves.run"))
+                               T("curves.epoch"), name, height=480, log_y=curve == "lr", color_title=T("curves.run"))
             chart = chart.encode(  # whole-epoch ticks; a palette where runs do not share a hue
                 x=alt.X("epoch:Q", title=T("curves.epoch"), axis=alt.Axis(tickMinStep=1, format="d")),
                 color=alt.Color("run:N", title=T("curves.run"), scale=alt.Scale(scheme="tableau10")),
@@ -163,7 +163,7 @@ with tab_hp:
             df = pd.DataFrame(points)
             y_title = T(f"metrics.{y_metric}")
             chart = scatter_chart(df if numeric else df.assign(x=df["x"].astype(str)), "x", "y", None,
-                                  T("curves.scatter_title", x=x_param, y=y_title), x_param, y_title, size=90)
+                                  T("curves.scatter_title", x=x_param, y=y_title), x_param, y_title, height=380, size=90)
             x_enc = (alt.X("x:Q", title=x_param, scale=alt.Scale(type="log" if log_x and (df["x"] > 0).all() else "linear",
                                                                   zero=False, padding=24))
                      if numeric else alt.X("x:N", title=x_param, axis=alt.Axis(labelAngle=0)))
