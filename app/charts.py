@@ -54,12 +54,12 @@ def history_rows(records: Sequence) -> list[dict]:
 
 
 def _line_spec(rows: list[dict], title: str, x_title: str, y_title: str, color_title: str | None,
-               height: int, y_format: str | None = None, y_zero: bool = False) -> dict:
+               height: int, y_labels: str | None = None, y_zero: bool = False) -> dict:
     """A Vega-Lite line chart written as a plain dict: cheap enough to rebuild twice a second."""
     enc = {
         "x": {"field": "epoch", "type": "quantitative", "title": x_title, "axis": {"tickMinStep": 1}},
         "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": y_zero},
-              **({"axis": {"labelExpr": y_format}} if y_format else {})},
+              **({"axis": {"labelExpr": y_labels}} if y_labels else {})},
         "tooltip": [{"field": "epoch", "type": "quantitative", "title": x_title},
                     {"field": "value", "type": "quantitative", "title": y_title, "format": ".4g"}],
     }
@@ -80,7 +80,7 @@ def history_charts(records: Sequence, labels: dict[str, str], score_title: str |
     charts = [_line_spec(by["loss"], labels["loss_title"], labels["epoch"], labels["loss"], labels["split"], 240)]
     if score_title and by["score"]:
         charts.append(_line_spec(by["score"], score_title, labels["epoch"], score_title, labels["split"], 240))
-    charts.append(_line_spec(by["lr"], labels["lr_title"], labels["epoch"], labels["lr"], None, 200, y_format=SMALL_NUMBERS, y_zero=True))
+    charts.append(_line_spec(by["lr"], labels["lr_title"], labels["epoch"], labels["lr"], None, 200, y_labels=SMALL_NUMBERS, y_zero=True))
     return charts
 
 

@@ -110,7 +110,7 @@ def _summary(job: TrainingJob, score_title: str | None) -> None:
         cols[1].metric(t("train.best_val_score", score=score_title), f"{best.val_score:.2%}"
                        if job.data.task != "regression" else f"{best.val_score:.3f}")
     cols[2].metric(t("train.epochs_done"), f"{len(job.records)}/{job.config.num_epochs}")
-    cols[3].metric(t("train.time"), f"{job.elapsed:.1f} s")
+    cols[3].metric(t("train.time"), duration(job.elapsed))
     if job.best.state is not None and job.status != "diverged":
         st.download_button(
             t("train.download"), job.checkpoint_bytes(), file_name=f"{job.meta.get('page', 'model')}_best.pt",
@@ -172,7 +172,7 @@ def estimate_seconds(make_job: Callable[[], TrainingJob]) -> tuple[float, float,
         known = _EPOCH_SECONDS.get(fingerprint)
     if known is None:
         try:
-            known = (probe_epoch_seconds(job), False)
+            known = (probe_epoch_seconds(job, model=model), False)
         except Exception:
             return None
         with _EPOCH_SECONDS_LOCK:

@@ -121,7 +121,7 @@ def parse_option(options: Sequence, raw: str):
     raise ValueError(raw)
 
 
-def _eager(options: Sequence, format_func: Callable[[Any], str]) -> Callable[[Any], str]:
+def eager_labels(options: Sequence, format_func: Callable[[Any], str]) -> Callable[[Any], str]:
     """Compute every label now, in this run's language, rather than whenever Streamlit asks."""
     labels = {opt: str(format_func(opt)) for opt in options}
     return lambda opt: labels.get(opt, str(opt))
@@ -132,7 +132,7 @@ def select(key: str, label: str, options: Sequence, value=None, format_func=str,
     default = options[0] if value is None else value
     _seed(key, default, lambda raw: parse_option(options, raw))
     widget = st.radio if radio else st.selectbox
-    out = widget(label, options, key=key, format_func=_eager(options, format_func), **kwargs)
+    out = widget(label, options, key=key, format_func=eager_labels(options, format_func), **kwargs)
     _publish(key, out, default)
     return out
 
@@ -140,7 +140,7 @@ def select(key: str, label: str, options: Sequence, value=None, format_func=str,
 def select_slider(key: str, label: str, options: Sequence, value, format_func=str, **kwargs):
     """`st.select_slider` over discrete `options` (log-spaced learning rates, say)."""
     _seed(key, value, lambda raw: parse_option(options, raw))
-    out = st.select_slider(label, options, key=key, format_func=_eager(options, format_func), **kwargs)
+    out = st.select_slider(label, options, key=key, format_func=eager_labels(options, format_func), **kwargs)
     _publish(key, out, value)
     return out
 

@@ -225,7 +225,7 @@ class TrainingJob:
         return buf.getvalue()
 
 
-def probe_epoch_seconds(job: TrainingJob, batches: int = 4) -> float:
+def probe_epoch_seconds(job: TrainingJob, batches: int = 4, model: nn.Module | None = None) -> float:
     """Seconds one epoch of `job` will take, timed rather than guessed: its own model, optimizer,
     batch size and device train two epochs on a slice of `batches` batches (the first epoch pays
     one-off costs, the second is timed), scaled to the full training and validation splits."""
@@ -236,7 +236,7 @@ def probe_epoch_seconds(job: TrainingJob, batches: int = 4) -> float:
     part = Splits(data.X_train[:m], data.y_train[:m], data.X_val[:m_val], data.y_val[:m_val],
                   data.X_test[:1], data.y_test[:1], data.source)
     probe = replace(config, num_epochs=2, patience=0)
-    records = list(fit(job.build_model(), part, probe))
+    records = list(fit(model if model is not None else job.build_model(), part, probe))  # a fresh, untrained model
     return records[-1].seconds * n_train / m
 
 

@@ -105,9 +105,9 @@ st.caption(T("count", shown=len(shown), total=len(all_runs)))
 
 # Which runs to compare: run ids differ between stores, so this selection is not put in the URL.
 default_ids = [r.id for r in shown[:3]]
-labels = {r.id: run_label(r) for r in shown}  # in this run's language, whenever Streamlit asks for them
+run_name = widgets.eager_labels([r.id for r in shown], lambda i: run_label(by_id[i]))  # in this run's language
 chosen = st.multiselect(T("labels.compare"), [r.id for r in shown], default=default_ids, key="rn_pick",
-                        format_func=lambda i: labels.get(i, f"#{i}"), help=T("labels.compare_help"))
+                        format_func=run_name, help=T("labels.compare_help"))
 selected = [by_id[i] for i in chosen if i in by_id]
 
 tab_table, tab_curves, tab_hp, tab_diff, tab_manage = st.tabs(
@@ -123,8 +123,7 @@ with tab_curves:
         st.info(T("labels.need_selection"))
     else:
         curve = widgets.select("rn_curve", T("labels.curve_metric"), CURVES, format_func=lambda c: T(f"curves.{c}"))
-        labels = {r.id: run_label(r) for r in selected}
-        rows = [{"epoch": e["epoch"], "value": e[curve], "run": labels[e["run_id"]]}
+        rows = [{"epoch": e["epoch"], "value": e[curve], "run": run_name(e["run_id"])}
                 for e in store.epochs([r.id for r in selected]) if e.get(curve) is not None]
         if rows:
             name = T(f"curves.{curve}")
@@ -204,7 +203,7 @@ with tab_manage:
                 st.rerun()
     with m2:
         target_id = st.selectbox(T("labels.reload_pick"), [r.id for r in shown], key="rn_reload_pick",
-                                 format_func=lambda i: labels.get(i, f"#{i}"))
+                                 format_func=run_name)
         target = by_id.get(target_id)
         if target is not None and st.button(T("labels.reload"), key="rn_reload", icon="↩", help=T("labels.reload_help")):
             path = run_store.page_file(target.page)

@@ -16,6 +16,8 @@ pytest_plugins = ["e2e_support"]  # the browser tests' fixtures (server, browser
 # history, never the learner's data/runs.db.
 os.environ.setdefault("DLDASH_RUNS_DB", str(Path(tempfile.mkdtemp(prefix="dldash-test-")) / "runs.db"))
 
+import torch  # noqa: E402
+
 from core.device import configure_threads  # noqa: E402
 
 configure_threads()  # the app's own setting, so tests train as the app does
@@ -59,3 +61,14 @@ def texts(at) -> str:
 @pytest.fixture(params=["en", "ru"])
 def lang(request) -> str:
     return request.param
+
+
+@pytest.fixture
+def one_torch_thread(monkeypatch):
+    """One intra-op thread for training tests: on a shared, loaded 2-core box two threads wait on each
+    other. The pages are kept from raising it again. Use with `pytest.mark.usefixtures`."""
+    monkeypatch.setattr("core.device._threads_configured", True)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

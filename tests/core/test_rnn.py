@@ -24,14 +24,7 @@ from core.rnn import (
 )
 from core.trainer import TrainConfig
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Training tests use one intra-op thread: on a shared, loaded 2-core box two threads wait on each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("n_in, H, T", [(1, 1, 1), (3, 16, 20), (7, 33, 50)])

@@ -1,17 +1,8 @@
 """3.3 RNN: gradient chart and LSTM check respond to widgets; a short training run shows the forecast, in EN and RU."""
 import pytest
-import torch
 from conftest import open_page, texts, wait_for_jobs
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread(monkeypatch):
-    """Training tests use one intra-op thread: on a shared, loaded 2-core box two threads wait on each other."""
-    monkeypatch.setattr("core.device._threads_configured", True)  # keep the page from raising it again
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def metric(at, label_start: str) -> str:

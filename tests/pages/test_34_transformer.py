@@ -1,20 +1,11 @@
 """3.4 Transformers: the attention playground, positions and the MHA check react to widgets; bad settings
 and bad typed input get clear messages; a short run shows attention maps head by head, in EN and RU."""
 import pytest
-import torch
 from conftest import open_page, texts, wait_for_jobs
 
 from core.transformer import TinyTransformer, TransformerConfig
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread(monkeypatch):
-    """Training tests use one intra-op thread: on a shared, loaded 2-core box two threads wait on each other."""
-    monkeypatch.setattr("core.device._threads_configured", True)  # keep the page from raising it again
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def metric(at, label_start: str) -> float:

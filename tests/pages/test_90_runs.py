@@ -179,3 +179,12 @@ def test_reopening_a_run_brings_its_settings_back_to_its_page(db, lang):
     assert at.slider(key="tr_epochs").value == 2 and at.select_slider(key="tr_lr").value == 0.01
     assert at.selectbox(key="tr_ds").value == "iris"
     assert at.query_params.get("tr_epochs") == "2", "the URL is the run's, so it can be shared as it is"
+
+
+def test_every_run_keeps_its_name_in_the_reopen_picker_whatever_is_compared(db, lang):
+    _three_runs(db)
+    at = open_page("90_runs", lang)
+    at.multiselect(key="rn_pick").set_value([1]).run()
+    assert not at.exception
+    options = at.selectbox(key="rn_reload_pick").options
+    assert len(options) == 3 and all("·" in o for o in options), options
