@@ -126,14 +126,19 @@ def confusion_matrix_torch(y_true, y_pred, num_classes: int) -> torch.Tensor:
     return torch.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
+def _ratio(num: torch.Tensor, den: torch.Tensor) -> torch.Tensor:
+    """num / den where den > 0, else 0 (sklearn's zero_division=0). den may be a fraction, not a count."""
+    positive = den > 0
+    return torch.where(positive, num / torch.where(positive, den, torch.ones_like(den)), torch.zeros_like(num))
+
+
 def prf_from_confusion(cm: torch.Tensor) -> dict[str, torch.Tensor]:
     """Per-class precision, recall, F1 and support from a confusion matrix; 0 where undefined."""
     cm = cm.double()
     tp = cm.diag()
     predicted, actual = cm.sum(dim=0), cm.sum(dim=1)  # column sums: predicted as c; row sums: truly c
-    safe = lambda num, den: torch.where(den > 0, num / den.clamp_min(1), torch.zeros_like(num))  # noqa: E731
-    precision, recall = safe(tp, predicted), safe(tp, actual)
-    f1 = safe(2 * precision * recall, precision + recall)
+    precision, recall = _ratio(tp, predicted), _ratio(tp, actual)
+    f1 = _ratio(2 * precision * recall, precision + recall)
     return {"precision": precision, "recall": recall, "f1": f1, "support": actual}
 
 

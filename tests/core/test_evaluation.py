@@ -127,3 +127,51 @@ def test_unscaled_inputs_rebuild_the_raw_test_images():
     assert raw is not None and raw.min() >= 0 and raw.max() <= 1  # digits pixels are in [0, 1]
     assert not torch.allclose(raw, data.X_test)
     assert unscaled_inputs(data, {**recipe.as_dict(), "test_frac": 0.2}, "test") is None
+
+
+def random_label_cases(count: int = 200, seed: int = 0):
+    """Seeded (y_true, y_pred, C): sizes down to 1, classes missing from either side, one-class vectors."""
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        C = int(rng.integers(2, 9))
+        n = int(rng.choice([1, 2, 3, int(rng.integers(4, 40)), int(rng.integers(40, 300))]))
+        y_true, y_pred = rng.integers(0, C, n), rng.integers(0, C, n)
+        kind = i % 5
+        if kind == 1:  # some classes never predicted
+            y_pred = rng.integers(0, max(1, C // 2), n)
+        elif kind == 2:  # some classes never in the labels
+            y_true = rng.integers(C // 2, C, n)
+        elif kind == 3:  # all one class, on one side or both
+            y_true = np.full(n, int(rng.integers(0, C)))
+            if rng.random() < 0.5:
+                y_pred = np.full(n, int(rng.integers(0, C)))
+        elif kind == 4:  # mostly right: precision + recall near 2, and some near 0
+            y_pred = np.where(rng.random(n) < 0.7, y_true, y_pred)
+        yield y_true, y_pred, C
+
+
+def test_prf_matches_sklearn_on_random_labels_including_fractional_f1_denominators():
+    below_one = 0  # classes with 0 < precision + recall < 1: the case a count-style clamp gets wrong
+    for case, (y_true, y_pred, C) in enumerate(random_label_cases()):
+        labels = np.arange(C)
+        per = prf_from_confusion(confusion_matrix_torch(y_true, y_pred, C))
+        p, r, f, s = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+        for name, ref in zip(("precision", "recall", "f1", "support"), (p, r, f, s)):
+            np.testing.assert_allclose(per[name].numpy(), ref, rtol=0, atol=1e-12, err_msg=f"{name} C={C} n={len(y_true)}")
+        below_one += int(((p + r > 0) & (p + r < 1)).sum())
+        macro = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        ours = macro_prf_torch(y_true, y_pred, C)
+        assert (ours["precision_macro"], ours["recall_macro"], ours["f1_macro"]) == pytest.approx(macro[:3], abs=1e-12)
+        assert ours["accuracy"] == pytest.approx(skm.accuracy_score(y_true, y_pred), abs=1e-12)
+        if case % 4 == 0:  # the Check tab's rows (slower: sklearn's full report)
+            rows = compare_metrics("multiclass", y_true, y_pred, num_classes=C)
+            assert max(row["difference"] for row in rows) < 1e-12
+    assert below_one > 100  # the sweep really exercised the fractional denominators
+
+
+def test_f1_of_a_class_with_precision_and_recall_below_one_half():
+    # class 0: tp = 1, predicted 4 times, truly 4 times: precision = recall = F1 = 0.25
+    y_true = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    y_pred = np.array([0, 1, 1, 1, 0, 0, 0, 1])
+    f1 = prf_from_confusion(confusion_matrix_torch(y_true, y_pred, 2))["f1"]
+    assert f1[0].item() == pytest.approx(0.25)
