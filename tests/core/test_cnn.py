@@ -79,12 +79,25 @@ def test_separable_counts(c_in, c_out, k):
     assert standard(x).shape == separable(x).shape
 
 
-def test_se_block_rescales_channels_by_sigmoid_of_mlp():
-    torch.manual_seed(0)
-    se = SEBlock(8, reduction=4)
-    x = torch.randn(3, 8, 5, 5)
-    w = torch.sigmoid(se.fc[2](torch.relu(se.fc[0](x.mean(dim=(2, 3))))))
-    torch.testing.assert_close(se(x), x * w[:, :, None, None])
+@pytest.mark.parametrize("seed", range(6))
+def test_se_block_matches_torchvision_squeeze_excitation(seed):
+    """Our SE block against torchvision's, same weights, on random widths, reductions and batches of one."""
+    from torchvision.ops import SqueezeExcitation
+
+    gen = torch.Generator().manual_seed(seed)
+    channels, reduction = int(torch.randint(1, 33, (1,), generator=gen)), int(torch.randint(1, 9, (1,), generator=gen))
+    batch, size = int(torch.randint(1, 4, (1,), generator=gen)), int(torch.randint(1, 7, (1,), generator=gen))
+    torch.manual_seed(seed)
+    ours = SEBlock(channels, reduction)
+    hidden = max(1, channels // reduction)
+    ref = SqueezeExcitation(channels, hidden)
+    with torch.no_grad():
+        ref.fc1.weight.copy_(ours.fc[0].weight[:, :, None, None])
+        ref.fc1.bias.copy_(ours.fc[0].bias)
+        ref.fc2.weight.copy_(ours.fc[2].weight[:, :, None, None])
+        ref.fc2.bias.copy_(ours.fc[2].bias)
+        x = torch.randn(batch, channels, size, size, generator=gen)
+        torch.testing.assert_close(ours(x), ref(x))
 
 
 @pytest.mark.parametrize("arch", ARCHS)

@@ -12,7 +12,9 @@ def test_renders_and_widgets_change_output(lang):
     assert "100,352" in texts(at)
     # GroupNorm with 6 channels in 2 groups: 4 samples × 2 groups = 8 statistic groups
     at.selectbox(key="ly_norm").set_value("group").run()
-    assert "8 " in texts(at)
+    expected = "8 groups of 108 values" if lang == "en" else "8 групп по 108 значений"
+    caption = next(c.value for c in at.caption if ("groups of" in c.value) or ("групп" in c.value))
+    assert expected in caption, caption  # 3 channels × 6 × 6 = 108 values per group
     at.slider(key="ly_groups").set_value(4).run()
     assert not at.exception
     assert any(("cannot be split" in e.value) or ("нельзя разбить" in e.value) for e in at.error)
