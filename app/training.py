@@ -42,9 +42,50 @@ def current_job(key: str) -> TrainingJob | None:
 
 
 def finished_job(key: str) -> TrainingJob | None:
-    """The panel's last job, if it is done and trained at least one epoch."""
+    """The panel's last job, if it is done and trained at least one epoch (diverged runs included:
+    for views of the records themselves). Views of the trained model want `trained_job`."""
     job = current_job(key)
     return job if job is not None and job.done and job.records else None
+
+
+def trained_job(key: str) -> TrainingJob | None:
+    """The panel's last job, if it left a model worth checking: done, not diverged (its weights are
+    inf or NaN) and with best weights, i.e. at least one epoch with a finite validation loss.
+    Runs stopped or early-stopped after one epoch count: their best epoch is that one."""
+    job = finished_job(key)
+    if job is None or job.status not in ("finished", "early_stopped", "stopped") or job.best.state is None:
+        return None
+    return job
+
+
+def why_untrained(key: str) -> str | None:
+    """Why the panel's last, finished run left no model to check, in the learner's language;
+    None when there is no finished run or when it did leave one."""
+    job = current_job(key)
+    if job is None or not job.done or trained_job(key) is not None:
+        return None
+    if job.status == "diverged":
+        return t("train.untrained.diverged", epoch=len(job.records), lr=f"{job.config.lr:g}")
+    if job.status == "failed":
+        return t("train.untrained.failed")
+    if job.status in ("busy", "refused"):
+        return t("train.untrained.not_started")
+    if not job.records:
+        return t("train.untrained.no_epoch")
+    return t("train.untrained.no_finite")
+
+
+def trained_job_or_note(key: str, need_run: str) -> TrainingJob | None:
+    """`trained_job(key)`; otherwise say why there is nothing to check: `need_run` when no run has
+    finished yet, or what went wrong with the last one."""
+    job = trained_job(key)
+    if job is None:
+        reason = why_untrained(key)
+        if reason is None:
+            st.info(need_run)
+        else:
+            st.warning(reason)
+    return job
 
 
 def _labels() -> dict[str, str]:

@@ -10,7 +10,7 @@ from app.controls import LR_CHOICES, csv_uploader
 from app.i18n import explain, t
 from app.page import start_page
 from app.session import device, seed
-from app.training import current_job, finished_job, training_panel
+from app.training import trained_job, trained_job_or_note, training_panel, why_untrained
 from core.models import ACTIVATIONS
 from core.playground import (
     DEFAULT,
@@ -198,18 +198,18 @@ with page.check:
         except SyntaxError as exc:  # pragma: no cover - would be a bug in export_script
             st.error(str(exc))
     st.markdown(T("check.acc_head"))
-    job = finished_job("mlp")
-    if job is None:
-        st.info(T("check.need_run"))
-    else:
+    job = trained_job_or_note("mlp", T("check.need_run"))
+    if job is not None:
         ours, ref = accuracy_vs_sklearn(job)
         c1, c2, c3 = st.columns(3)
         c1.metric(T("check.ours_acc"), f"{ours:.6f}")
         c2.metric(T("check.sk_acc"), f"{ref:.6f}")
         c3.metric(t("common.difference"), f"{abs(ours - ref):.2e}")
-    if current_job("mlp_ua") is not None and finished_job("mlp_ua") is not None:
-        ua = finished_job("mlp_ua")
+    ua = trained_job("mlp_ua")
+    if ua is not None:
         st.caption(T("check.ua_r2", r2=f"{ua.records[-1].val_score:.4f}"))
+    elif (ua_note := why_untrained("mlp_ua")) is not None:
+        st.caption(ua_note)
 
 with page.code:
     st.markdown(T("code_intro"))

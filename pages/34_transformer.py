@@ -10,7 +10,7 @@ from app.controls import LR_CHOICES
 from app.i18n import explain
 from app.page import start_page
 from app.session import device, seed
-from app.training import finished_job, training_panel
+from app.training import trained_job, training_panel, why_untrained
 from core import transformer as tf
 from core.sequences import DIGIT_TASKS, SequenceInputError, parse_digit_string
 from core.trainer import TrainConfig
@@ -139,7 +139,9 @@ with page.play:
     training_panel(JOB, lambda: tf.make_transformer_job(digit_task, model_cfg, train_cfg, page="34_transformer"),
                    score_title=T("train.token_acc"))
 
-    job = finished_job(JOB)
+    job = trained_job(JOB)
+    if job is None and (untrained := why_untrained(JOB)) is not None:
+        st.caption(untrained)
     if job is not None:
         model = job.best_model()
         trained_task = job.meta["task"]

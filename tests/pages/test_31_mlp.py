@@ -87,3 +87,49 @@ def test_universal_approximation_fits_live():
     assert at.session_state["_jobs"]["mlp_ua"].status == "finished"
     assert any("Target and the network" in json.dumps(s) for s in chart_specs(at))
     assert "R² of the last fit" in texts(at)
+
+
+def _every_tab_drawn(at) -> None:
+    assert not at.exception
+    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3, "idea, quiz"
+    assert any("class PlaygroundNet" in c.value for c in at.code), "code"
+    assert any(m.label in ("Formula", "По формуле") for m in at.metric), "the Check tab's parameter count"
+
+
+def test_a_diverged_run_keeps_every_tab_working_and_says_why(lang):
+    at = _small(open_page("31_mlp", lang, timeout=600))
+    at.select_slider(key="mlp_lr").set_value(10.0).run()
+    at.button(key="train_mlp").click().run()
+    at = wait_for_jobs(at, 600)
+    job = at.session_state["_jobs"]["mlp"]
+    assert job.status == "diverged" and job.best.state is None, "lr 10 diverges at once: no best weights"
+    for _ in range(2):  # the Check tab is drawn on every rerun, not only the first
+        at.run()
+        _every_tab_drawn(at)
+        said = "diverged at epoch 1 (learning rate 10)" if lang == "en" else "разошёлся на эпохе 1 (скорость обучения 10)"
+        assert [w.value for w in at.warning if said in w.value], "the Check tab says why it has nothing to compare"
+        assert not [m for m in at.metric if "accuracy_score" in m.label], "no accuracy of a NaN model"
+
+
+def _one_epoch_job(status: str):
+    """A real one-epoch playground run, ended as a learner's Stop or early stopping would end it."""
+    from dataclasses import replace
+
+    from core.playground import DEFAULT, DEFAULT_TRAIN, make_playground_job
+
+    job = make_playground_job(replace(DEFAULT, n_samples=200), replace(DEFAULT_TRAIN, num_epochs=1)).run()
+    assert job.status == "finished" and len(job.records) == 1 and job.best.best_epoch == 1
+    job.status = status
+    return job
+
+
+def test_runs_stopped_or_early_stopped_at_epoch_one_are_checked(lang):
+    for status in ("stopped", "early_stopped"):
+        job = _one_epoch_job(status)
+        at = open_page("31_mlp", lang, timeout=600, _jobs={"mlp": job})
+        at.run()
+        _every_tab_drawn(at)
+        metrics = {m.label: m.value for m in at.metric}
+        ours = [v for k, v in metrics.items() if "best epoch" in k or "лучшая эпоха" in k]
+        ref = [v for k, v in metrics.items() if "accuracy_score" in k]
+        assert ours and ref and ours[0] == ref[0], status

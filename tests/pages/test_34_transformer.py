@@ -73,3 +73,17 @@ def test_training_then_attention_maps_for_typed_input(lang):
     assert next(m.value for m in at.metric if m.label == right) == "1 2 3 4 5 6 7 8"
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert len(charts) == n_before  # 4 head maps back once the input is valid
+
+
+def test_a_diverged_run_shows_no_maps_of_a_broken_model_and_says_why(lang):
+    at = open_page("34_transformer", lang, timeout=300)
+    at.slider(key="tf_epochs").set_value(1).run()
+    at.select_slider(key="tf_lr").set_value(10.0).run()
+    at.button(key="train_tiny_transformer").click().run()
+    at = wait_for_jobs(at, 300)
+    assert at.session_state["_jobs"]["tiny_transformer"].status == "diverged"
+    at.run()
+    assert not at.exception
+    said = "diverged at epoch 1" if lang == "en" else "разошёлся на эпохе 1"
+    assert any(said in c.value for c in at.caption), "where the maps would be, the reason they are not"
+    assert not [t for t in at.text_input if t.key == "tf_text"], "no answers from inf/NaN weights"
