@@ -1,13 +1,32 @@
-"""Feature scalers in torch: z-score, min-max and robust. Fit on the training split only."""
+"""Feature scalers in torch: z-score, min-max and robust. Fit on the training split only.
+
+Statistics are computed and applied in float64, like sklearn's accumulators, and the result is cast
+back to the input's dtype; a constant column gets scale 1 (it maps to 0), never NaN or ~1e11."""
 from __future__ import annotations
 
 import torch
 
 
-def _safe_scale(scale: torch.Tensor) -> torch.Tensor:
-    """Replace near-zero scales by 1 so constant columns map to 0, never NaN or inf."""
-    eps = torch.finfo(scale.dtype).eps
-    return torch.where(scale < 10 * eps, torch.ones_like(scale), scale)
+def _wide(X: torch.Tensor) -> torch.Tensor:
+    """X in float64 for statistics and arithmetic (float32 on MPS, which has no float64)."""
+    return X.to(torch.float32 if X.device.type == "mps" else torch.float64)
+
+
+def _unit_where(constant: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """Scale 1 for the columns flagged constant, so they map to x - center."""
+    return torch.where(constant, torch.ones_like(scale), scale)
+
+
+def _near_zero(scale: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """sklearn's `_handle_zeros_in_scale` test: a spread below 10 ulps of 1 in `dtype` is no spread."""
+    return scale < 10 * torch.finfo(dtype).eps
+
+
+def is_constant_feature(var: torch.Tensor, mean: torch.Tensor, n: int) -> torch.Tensor:
+    """sklearn's `_is_constant_feature`: a variance within the rounding error of the two-pass
+    algorithm (Chan, Golub & LeVeque) is zero. Relative, so 0.1 or 1e8 + 0.3 repeated counts too."""
+    eps = torch.finfo(var.dtype).eps
+    return var <= n * eps * var + (n * mean * eps) ** 2
 
 
 class Scaler:
@@ -21,29 +40,33 @@ class Scaler:
         self.center: torch.Tensor | None = None
         self.scale: torch.Tensor | None = None
 
-    def _stats(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return torch.zeros(1), torch.ones(1)
+    def _stats(self, X: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """(center, scale) of the widened X; `dtype` is the input's own, for sklearn's cut-offs."""
+        return torch.zeros(1, dtype=X.dtype), torch.ones(1, dtype=X.dtype)
 
     def fit(self, X: torch.Tensor) -> Scaler:
-        center, scale = self._stats(X)
-        self.center, self.scale = center, _safe_scale(scale)
+        self.center, self.scale = self._stats(_wide(X), X.dtype)
         return self
 
     def _check(self) -> None:
         if self.center is None:
             raise RuntimeError(f"{type(self).__name__} must be fitted before transform")
 
+    def _apply(self, X: torch.Tensor, fn) -> torch.Tensor:
+        out = fn(_wide(X), self.center.to(X.device), self.scale.to(X.device))
+        return out.to(X.dtype if X.is_floating_point() else torch.get_default_dtype())
+
     def transform(self, X: torch.Tensor) -> torch.Tensor:
         self._check()
         if type(self) is Scaler:
             return X
-        return (X - self.center.to(X)) / self.scale.to(X)
+        return self._apply(X, lambda x, center, scale: (x - center) / scale)
 
     def inverse_transform(self, X: torch.Tensor) -> torch.Tensor:
         self._check()
         if type(self) is Scaler:
             return X
-        return X * self.scale.to(X) + self.center.to(X)
+        return self._apply(X, lambda x, center, scale: x * scale + center)
 
     def fit_transform(self, X: torch.Tensor) -> torch.Tensor:
         return self.fit(X).transform(X)
@@ -54,8 +77,12 @@ class StandardScaler(Scaler):
 
     name = "zscore"
 
-    def _stats(self, X):
-        return X.mean(dim=0), X.std(dim=0, correction=0)
+    def _stats(self, X, dtype):
+        n = X.shape[0]
+        mean = X.sum(dim=0) / n
+        dev = X - mean
+        var = ((dev**2).sum(dim=0) - dev.sum(dim=0) ** 2 / n) / n  # corrected two-pass, as sklearn
+        return mean, _unit_where(is_constant_feature(var, mean, n), var.clamp_min(0).sqrt())
 
 
 class MinMaxScaler(Scaler):
@@ -63,9 +90,9 @@ class MinMaxScaler(Scaler):
 
     name = "minmax"
 
-    def _stats(self, X):
+    def _stats(self, X, dtype):
         lo, hi = X.min(dim=0).values, X.max(dim=0).values
-        return lo, hi - lo
+        return lo, _unit_where(_near_zero((hi - lo).to(dtype), dtype), hi - lo)  # sklearn: range in X's dtype
 
 
 class RobustScaler(Scaler):
@@ -73,9 +100,9 @@ class RobustScaler(Scaler):
 
     name = "robust"
 
-    def _stats(self, X):
-        q = torch.quantile(X, torch.tensor([0.25, 0.5, 0.75], dtype=X.dtype), dim=0)
-        return q[1], q[2] - q[0]
+    def _stats(self, X, dtype):
+        q = torch.quantile(X, torch.tensor([0.25, 0.5, 0.75], dtype=X.dtype, device=X.device), dim=0)
+        return q[1], _unit_where(_near_zero(q[2] - q[0], X.dtype), q[2] - q[0])  # sklearn: IQR in float64
 
 
 SCALERS: dict[str, type[Scaler]] = {
