@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import threading
 import time
 import traceback
@@ -13,6 +14,7 @@ from torch import nn
 
 from core import limits as hosted_limits
 from core.datasets import Splits
+from core.errors import InputError
 from core.limits import LimitExceeded, Limits
 from core.trainer import BestWeights, EpochRecord, TrainConfig, fit, seed_everything
 
@@ -241,5 +243,46 @@ def probe_epoch_seconds(job: TrainingJob, batches: int = 4, model: nn.Module | N
 
 
 def load_checkpoint(raw: bytes) -> dict:
-    """Load a checkpoint safely: tensors and plain containers only, never pickled code."""
-    return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    """Load a checkpoint safely (tensors and plain containers only, never pickled code) and check
+    that it is one: a dict whose "state_dict" maps names to tensors, with an optional whole-number
+    "best_epoch" and an optional "meta" dict. Anything else is an `InputError`."""
+    try:
+        ckpt = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:  # the weights-only unpickler met code or an unknown class
+        raise InputError("ckpt_code", f"not a weights-only checkpoint: {_first_line(exc)}",
+                         detail=_first_line(exc)) from exc
+    except Exception as exc:  # not a torch.save file at all (a zip error, a truncated file, ...)
+        detail = f"{type(exc).__name__}: {_first_line(exc)}" if str(exc).strip() else type(exc).__name__
+        raise InputError("ckpt_unreadable", f"not a checkpoint file: {detail}", detail=detail) from exc
+    check_checkpoint(ckpt)
+    return ckpt
+
+
+def check_checkpoint(ckpt) -> None:
+    """Refuse a loaded object that is not a checkpoint as `TrainingJob.checkpoint_bytes` writes it."""
+    if not isinstance(ckpt, dict):
+        raise InputError("ckpt_not_dict", f"a checkpoint is a dict, not a {type(ckpt).__name__}", kind=type(ckpt).__name__)
+    weights = ckpt.get("state_dict")
+    if not isinstance(weights, dict):
+        kind = "None" if weights is None else type(weights).__name__
+        raise InputError("ckpt_no_state_dict", f"'state_dict' must be a dict of tensors, not {kind}", kind=kind)
+    for name, value in weights.items():
+        if not isinstance(name, str) or not isinstance(value, torch.Tensor):
+            shown = name if isinstance(name, str) else repr(name)
+            raise InputError("ckpt_not_tensor", f"state_dict[{shown[:40]!r}] is a {type(value).__name__}, not a tensor",
+                             name=shown[:40], kind=type(value).__name__)
+    epoch = ckpt.get("best_epoch")
+    if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, int)):
+        raise InputError("ckpt_best_epoch", f"'best_epoch' must be a whole number, not a {type(epoch).__name__}",
+                         kind=type(epoch).__name__)
+    meta = ckpt.get("meta", {})
+    if not isinstance(meta, dict):
+        raise InputError("ckpt_meta", f"'meta' must be a dict, not a {type(meta).__name__}", kind=type(meta).__name__)
+
+
+def _first_line(exc: Exception) -> str:
+    """The line of a torch.load error that names the problem (its weights-only errors open with
+    advice to load unsafely, which we never do)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    named = [line for line in lines if "unsupported" in line.lower()]
+    return (named or lines or [type(exc).__name__])[0].split(". ")[0][:200]

@@ -5,7 +5,9 @@ import streamlit as st
 from app.code import show_code
 from app.controls import dataset_picker, model_controls, score_title, train_controls
 from app.page import start_page
+from app.text import explain_md
 from app.training import finished_job, training_panel
+from core.errors import InputError
 from core.evaluation import score_agreement
 from core.jobs import load_checkpoint
 from core.recipes import DIGITS_CNN, DIGITS_MLP, Recipe, make_job, prepare_data
@@ -35,11 +37,11 @@ with page.play:
         if upload is not None:
             try:
                 ckpt = load_checkpoint(upload.getvalue())
-            except Exception as exc:  # a pickle with code, or not a checkpoint at all
-                st.error(T("ckpt_refused", reason=type(exc).__name__))
+            except InputError as exc:  # a pickle with code, not a checkpoint, or not shaped like one
+                st.error(explain_md(exc))
             else:
-                tensors = ckpt.get("state_dict", {}) if isinstance(ckpt, dict) else {}
-                st.success(T("ckpt_loaded", n=len(tensors), epoch=ckpt.get("best_epoch", "?") if isinstance(ckpt, dict) else "?"))
+                tensors, epoch = ckpt["state_dict"], ckpt.get("best_epoch")
+                st.success(T("ckpt_loaded", n=len(tensors), epoch="?" if epoch is None else epoch))
                 st.dataframe([{"tensor": k, "shape": str(tuple(v.shape)), "values": v.numel()} for k, v in tensors.items()],
                              hide_index=True)
 

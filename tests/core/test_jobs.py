@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from core.errors import InputError
 from core.jobs import JobSlots, load_checkpoint
 from core.recipes import DIGITS_MLP, make_job
 
@@ -52,9 +53,59 @@ class Evil:
 def test_a_checkpoint_that_holds_code_is_refused(tmp_path):
     buf = io.BytesIO()
     torch.save({"state_dict": {}, "payload": Evil()}, buf)
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(InputError) as refused:
         load_checkpoint(buf.getvalue())
+    assert refused.value.code == "ckpt_code" and isinstance(refused.value.__cause__, pickle.UnpicklingError)
+    assert "posix.system" in refused.value.params["detail"], "the detail names what was refused"
+    assert "weights_only` set to `False`" not in str(refused.value), "never advise loading unsafely"
     assert not os.path.exists("/tmp/pwned")
+
+
+def saved(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+W = torch.zeros(2, 3)
+BAD_SHAPES = {
+    "int_in_state_dict": ({"state_dict": {"w": W, "n": 3}, "best_epoch": 1}, "ckpt_not_tensor"),
+    "list_in_state_dict": ({"state_dict": {"w": W, "l": [1, 2]}}, "ckpt_not_tensor"),
+    "nested_dict": ({"state_dict": {"block": {"w": W}}}, "ckpt_not_tensor"),
+    "int_key": ({"state_dict": {0: W}}, "ckpt_not_tensor"),
+    "a_list": ([W, W], "ckpt_not_dict"),
+    "a_bare_tensor": (W, "ckpt_not_dict"),
+    "no_state_dict": ({"weights": {"w": W}}, "ckpt_no_state_dict"),
+    "state_dict_a_list": ({"state_dict": [W]}, "ckpt_no_state_dict"),
+    "best_epoch_text": ({"state_dict": {"w": W}, "best_epoch": "3"}, "ckpt_best_epoch"),
+    "best_epoch_float": ({"state_dict": {"w": W}, "best_epoch": 2.5}, "ckpt_best_epoch"),
+    "meta_a_list": ({"state_dict": {"w": W}, "meta": ["x"]}, "ckpt_meta"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SHAPES))
+def test_a_checkpoint_of_the_wrong_shape_is_refused_in_each_language(case):
+    from app.i18n import explain
+
+    obj, code = BAD_SHAPES[case]
+    with pytest.raises(InputError) as refused:
+        load_checkpoint(saved(obj))
+    assert refused.value.code == code
+    en, ru = explain(refused.value, lang="en"), explain(refused.value, lang="ru")
+    assert en != str(refused.value) and ru != en and "{" not in en + ru, "both languages have their own message"
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused():
+    for raw in (b"", b"not a torch file", saved({"state_dict": {"w": W}})[:100]):
+        with pytest.raises(InputError) as refused:
+            load_checkpoint(raw)
+        assert refused.value.code in ("ckpt_unreadable", "ckpt_code"), raw
+
+
+def test_a_checkpoint_of_the_right_shape_loads():
+    ckpt = load_checkpoint(saved({"state_dict": {"w": W}, "best_epoch": 4, "meta": {"dataset": "iris"}, "extra": 1}))
+    assert torch.equal(ckpt["state_dict"]["w"], W) and ckpt["best_epoch"] == 4
+    assert load_checkpoint(saved({"state_dict": {}, "best_epoch": None}))["state_dict"] == {}, "a diverged run saves no weights"
 
 
 def test_probe_epoch_seconds_times_the_real_model_on_a_slice():
