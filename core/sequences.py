@@ -13,6 +13,9 @@ from core.errors import InputError
 MOTIFS = ("none", "bump", "dip", "zigzag")
 DIGIT_TASKS = ("reverse", "sort")
 MOTIF_WIDTH = 6
+# The one rule for a typed digit, used to validate and to parse: ASCII 0-9 only ("²" and "٣" pass
+# str.isdigit(), and int() refuses the first and reads the second as 3).
+DIGIT_VALUES = {c: i for i, c in enumerate("0123456789")}
 
 
 def check_sequence_args(n_samples: int, seq_len: int, min_len: int = 2) -> None:
@@ -109,10 +112,10 @@ def parse_digit_string(text: str, seq_len: int, vocab: int = 10) -> torch.Tensor
     chars = list("".join(raw))
     if not chars:
         raise SequenceInputError("empty", length=seq_len)
-    bad = sorted({c for c in chars if not c.isdigit()})
+    bad = sorted({c for c in chars if c not in DIGIT_VALUES})
     if bad:
         raise SequenceInputError("not_digits", chars=" ".join(bad))
-    digits = [int(c) for c in chars]
+    digits = [DIGIT_VALUES[c] for c in chars]
     too_big = sorted({d for d in digits if d >= vocab})
     if too_big:
         raise SequenceInputError("out_of_vocab", digits=" ".join(map(str, too_big)), top=vocab - 1)

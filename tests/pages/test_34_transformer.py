@@ -87,3 +87,23 @@ def test_a_diverged_run_shows_no_maps_of_a_broken_model_and_says_why(lang):
     said = "diverged at epoch 1" if lang == "en" else "разошёлся на эпохе 1"
     assert any(said in c.value for c in at.caption), "where the maps would be, the reason they are not"
     assert not [t for t in at.text_input if t.key == "tf_text"], "no answers from inf/NaN weights"
+
+
+def _tiny_trained_job():
+    from core import transformer as tf
+    from core.trainer import TrainConfig
+
+    job = tf.make_transformer_job(tf.DigitTask(n_samples=200), TransformerConfig(d_model=8, num_heads=2, num_layers=1, d_ff=16),
+                                  TrainConfig(num_epochs=1, batch_size=64), page="34_transformer").run()
+    assert job.status == "finished"
+    return job
+
+
+@pytest.mark.parametrize("typed, shown", [("12²3 4567", "²"), ("١٢٣٤٥٦٧٨", "١ ٢ ٣ ٤ ٥ ٦ ٧ ٨"), ("1234567⁸", "⁸")])
+def test_unicode_digits_get_the_digits_message_not_a_crash(lang, typed, shown):
+    """"²" passes str.isdigit() and int() refuses it; "١" passes both: only ASCII 0-9 are digits here."""
+    at = open_page("34_transformer", lang, _jobs={"tiny_transformer": _tiny_trained_job()})
+    at.text_input(key="tf_text").set_value(typed).run()
+    assert not at.exception
+    said = f"Only digits 0–9 are allowed; remove: {shown}." if lang == "en" else f"Разрешены только цифры 0–9; уберите: {shown}."
+    assert [e.value for e in at.error] == [said]
