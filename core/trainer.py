@@ -51,6 +51,9 @@ def check_train_config(config: TrainConfig, n_train: int | None = None) -> None:
         raise InputError("epochs", "train for at least one epoch")
     if config.batch_size < 1:
         raise InputError("batch_size", "the batch size must be at least 1")
+    if config.batch_size == 1:
+        raise InputError("batch_one", "a batch of one sample is skipped (it breaks BatchNorm), so a batch size "
+                                      "of 1 would train nothing: use 2 or more")
     if not config.lr > 0 or not math.isfinite(config.lr):
         raise InputError("lr", "the learning rate must be a positive number")
     if config.weight_decay < 0 or config.clip_grad_norm < 0 or config.patience < 0:
@@ -67,7 +70,7 @@ class EpochRecord:
     val_loss: float
     train_score: float | None  # accuracy for classification, R² for regression
     val_score: float | None
-    lr: float
+    lr: float  # the learning rate of the epoch's last step
     grad_norm: float  # mean total gradient norm (before clipping) over the epoch's steps
     seconds: float
     layer_grad_norms: dict[str, float] | None = None
@@ -178,6 +181,13 @@ def make_scheduler(optimizer, config: TrainConfig, steps_per_epoch: int):
     return None, False
 
 
+def trained_per_epoch(n: int, batch_size: int) -> tuple[int, int]:
+    """(samples, steps) that one epoch trains: a last batch of one sample is skipped, since it
+    breaks BatchNorm and adds only noise."""
+    samples = n - 1 if n % batch_size == 1 and n > 1 else n
+    return samples, math.ceil(samples / batch_size)
+
+
 def _weight_params(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
     """Parameters that are weights of a layer (dim ≥ 2), in forward order."""
     return [(n.removesuffix(".weight"), p) for n, p in model.named_parameters() if p.dim() >= 2 and p.requires_grad]
@@ -233,7 +243,7 @@ def fit(
     X, y = data.X_train, data.y_train
     criterion = loss_fn(task)
     optimizer = make_optimizer(model.parameters(), config)
-    steps = math.ceil(n / config.batch_size)
+    trained, steps = trained_per_epoch(n, config.batch_size)
     scheduler, per_batch = make_scheduler(optimizer, config, steps)
     use_amp = config.amp and device.type in ("cpu", "cuda", "mps")
     amp_dtype = torch.bfloat16 if device.type == "cpu" else torch.float16
@@ -253,12 +263,10 @@ def fit(
             layer_sum = torch.zeros(len(weights), device=device)
             perm = torch.randperm(n, device=device, generator=gen)
             seen = 0  # labels scored this epoch (tokens, for sequence outputs)
-            for i in range(0, n, config.batch_size):
+            for i in range(0, trained, config.batch_size):
                 if should_stop is not None and should_stop():
                     return
-                idx = perm[i : i + config.batch_size]
-                if len(idx) < 2 and n >= 2:
-                    continue  # a batch of one breaks BatchNorm and adds only noise
+                idx = perm[i : min(i + config.batch_size, trained)]
                 xb, yb = X[idx], y[idx]
                 with torch.autocast(device.type, dtype=amp_dtype) if use_amp else contextlib.nullcontext():
                     out = model(xb)
@@ -281,6 +289,7 @@ def fit(
                     scaler.update()
                 else:
                     optimizer.step()
+                lr = optimizer.param_groups[0]["lr"]  # the rate this step used; the record keeps the last one
                 if per_batch:
                     scheduler.step()
                 loss_sum += loss.detach() * len(yb)
@@ -290,10 +299,9 @@ def fit(
                     seen += yb.numel()
                 if first_loss is None:
                     first_loss = loss.item()  # one sync, once per run: the divergence yardstick
-            lr = optimizer.param_groups[0]["lr"]
             if scheduler is not None and not per_batch:
                 scheduler.step()
-            train_loss = (loss_sum / n).item()
+            train_loss = (loss_sum / trained).item()
             diverged = not math.isfinite(train_loss) or (
                 first_loss is not None and math.isfinite(first_loss) and train_loss > DIVERGENCE_FACTOR * max(first_loss, 1e-3)
             )

@@ -153,3 +153,71 @@ def test_token_level_outputs_are_scored_per_token():
     model = torch.nn.Sequential(torch.nn.Embedding(5, 16), torch.nn.Linear(16, 5))  # (B, T, 5)
     records = list(fit(model, data, TrainConfig(num_epochs=30, lr=0.05, batch_size=10)))
     assert records[-1].val_score == 1.0
+
+
+def toy_splits(n_train: int, seed: int = 0):
+    """n_train random rows, 2 classes, and 5 validation and 5 test rows."""
+    from core.datasets import Dataset, Splits
+
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n_train + 10, 4, generator=g)
+    y = (X[:, 0] + 0.5 * torch.randn(n_train + 10, generator=g) > 0).long()
+    ds = Dataset("toy", X, y, "multiclass", ("a", "b", "c", "d"), ("0", "1"))
+    cut = lambda a, b: (X[a:b], y[a:b])  # noqa: E731
+    return Splits(*cut(0, n_train), *cut(n_train, n_train + 5), *cut(n_train + 5, n_train + 10), source=ds)
+
+
+def gradient_of(model, X, y):
+    """(mean loss, total grad norm, {layer: weight grad norm}) of one batch, on a copy of `model`."""
+    import copy
+
+    from core.trainer import loss_fn
+
+    twin = copy.deepcopy(model).train()
+    loss = loss_fn("multiclass")(twin(X), y)
+    loss.backward()
+    total = torch.sqrt(sum((p.grad**2).sum() for p in twin.parameters())).item()
+    layers = {n.removesuffix(".weight"): p.grad.norm().item() for n, p in twin.named_parameters() if p.dim() >= 2}
+    return loss.item(), total, layers
+
+
+def test_a_last_batch_of_one_is_skipped_and_not_counted():
+    # 65 rows in batches of 64: one step on 64 rows; the 65th row (whichever it is) is not trained
+    data = toy_splits(65)
+    model = model_for(data, hidden=(8, 8))
+    import copy
+
+    start = copy.deepcopy(model)
+    (record,) = fit(model, data, TrainConfig(num_epochs=1, batch_size=64, optimizer="sgd", lr=0.1, track_layer_grads=True))
+    keep = lambda j: torch.arange(65) != j  # noqa: E731
+    candidates = [gradient_of(start, data.X_train[keep(j)], data.y_train[keep(j)]) for j in range(65)]
+    matches = [c for c in candidates if c[1] == pytest.approx(record.grad_norm, rel=1e-5)]
+    assert matches, f"recorded grad norm {record.grad_norm}; one batch's real norm is ~{candidates[0][1]}"
+    loss, _, layers = matches[0]
+    assert record.train_loss == pytest.approx(loss, rel=1e-5)  # the mean over the 64 trained rows
+    assert record.layer_grad_norms.keys() == layers.keys()
+    for name, norm in layers.items():
+        assert record.layer_grad_norms[name] == pytest.approx(norm, rel=1e-5), name
+
+
+def test_onecycle_counts_only_the_steps_taken():
+    data = toy_splits(65)
+    records = list(fit(model_for(data), data, TrainConfig(num_epochs=4, batch_size=64, scheduler="onecycle", lr=0.1)))
+    reference = torch.optim.lr_scheduler.OneCycleLR(
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1), max_lr=0.1, total_steps=4)
+    expected = []
+    for _ in range(4):  # one step per epoch: the batch of one is never trained
+        expected.append(reference.get_last_lr()[0])  # the rate that epoch's step used
+        reference.optimizer.step()
+        reference.step()
+    assert [r.lr for r in records] == pytest.approx(expected, rel=1e-9)
+    assert records[-1].lr == pytest.approx(0.1 / 25 / 1e4)  # the cycle ran to its end: max_lr / div / final_div
+
+
+def test_a_batch_size_of_one_is_refused_clearly():
+    from core.errors import InputError
+
+    data = toy_splits(10)
+    with pytest.raises(InputError, match="batch size of 1") as caught:
+        next(fit(model_for(data), data, TrainConfig(batch_size=1)))
+    assert caught.value.code == "batch_one"
