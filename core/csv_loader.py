@@ -14,10 +14,21 @@ MAX_BYTES = 20 * 2**20
 MAX_ROWS = 200_000
 MIN_ROWS = 10
 MAX_CLASSES_FOR_AUTO = 20
+# Larger magnitudes are refused: their squares, summed over MAX_ROWS rows (a variance, an MSE),
+# would overflow float32 (3.4e38), in which every model here trains.
+MAX_ABS = 1e15
 
 
 class CSVError(InputError):
     """A CSV that cannot be used; its codes are explained under `csv.<code>`."""
+
+
+def _refuse(bad: np.ndarray, columns: list, code: str, what: str, **params) -> None:
+    """Raise `code` when any cell of the (rows, columns) mask `bad` is set, naming the columns."""
+    if bad.any():
+        cols = [str(c) for c, hit in zip(columns, bad.any(axis=0)) if hit]
+        count = int(bad.sum())
+        raise CSVError(code, f"{count} {what} in {cols}", count=count, columns=", ".join(cols[:10]), **params)
 
 
 def _fmt_size(n: int) -> str:
@@ -72,12 +83,15 @@ def load_csv(
         cols = [str(c) for c in df.columns[missing.any().to_numpy()]]
         count = int(missing.values.sum())
         raise CSVError("missing", f"{count} missing cells in {cols}", count=count, columns=", ".join(cols[:10]))
-    X = np.array(features.to_numpy(dtype=np.float32), copy=True)  # a writable copy: pandas may hand out a read-only view
-    if not np.isfinite(X).all():
-        raise CSVError("missing", "infinite values in the features", count=int((~np.isfinite(X)).sum()),
-                       columns=", ".join(map(str, features.columns[~np.isfinite(X).all(axis=0)][:10])))
     y_col = df[target]
+    numeric = [c for c in df.columns if c != target or pd.api.types.is_numeric_dtype(y_col)]
+    _refuse(np.isinf(df[numeric].to_numpy(dtype=np.float64)), numeric, "infinite", "infinite cells")
     task = _infer_task(y_col) if task == "auto" else task
+    sized = [c for c in numeric if c != target or task == "regression"]  # class labels are only names
+    magnitude = np.abs(df[sized].to_numpy(dtype=np.float64))
+    _refuse(magnitude > MAX_ABS, sized, "huge_values", f"cells beyond ±{MAX_ABS:g}", limit=f"{MAX_ABS:g}",
+            largest=f"{magnitude.max(initial=0):.3g}")
+    X = np.array(features.to_numpy(dtype=np.float32), copy=True)  # a writable copy: pandas may hand out a read-only view
     if len(df) < MIN_ROWS:
         raise CSVError("too_few_rows", f"only {len(df)} rows", rows=len(df), minimum=MIN_ROWS)
     if task == "regression":

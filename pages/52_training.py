@@ -1,12 +1,14 @@
 """5.2 Training: the full loop on a chosen dataset and model, live."""
 
+import math
+
 import streamlit as st
 
 from app.code import show_code
 from app.controls import dataset_picker, model_controls, score_title, train_controls
 from app.page import start_page
 from app.text import explain_md
-from app.training import finished_job, training_panel
+from app.training import trained_job_or_note, training_panel
 from core.errors import InputError
 from core.evaluation import score_agreement
 from core.jobs import load_checkpoint
@@ -15,6 +17,16 @@ from core.trainer import EarlyStopping, fit
 
 page = start_page(__file__)
 T = page.T
+
+
+def finite_scores(job) -> tuple[float, float] | None:
+    """The loop's and scikit-learn's val scores, or None when the model predicts inf or NaN."""
+    try:
+        scores = score_agreement(job.best_model(), job.data.X_val, job.data.y_val, job.data.task)
+    except ValueError:  # scikit-learn refuses non-finite predictions
+        return None
+    return scores if all(math.isfinite(s) for s in scores) else None
+
 
 with page.play:
     ds = dataset_picker("tr_")
@@ -46,11 +58,12 @@ with page.play:
                              hide_index=True)
 
 with page.check:
-    job = finished_job("training")
-    if job is None:
-        st.info(T("check_needs_run"))
-    else:
-        loop_score, ref = score_agreement(job.best_model(), job.data.X_val, job.data.y_val, job.data.task)
+    job = trained_job_or_note("training", T("check_needs_run"))  # a diverged run: why there is nothing to check
+    scores = None if job is None else finite_scores(job)
+    if job is not None and scores is None:
+        st.warning(T("check_not_finite"))
+    elif scores is not None:
+        loop_score, ref = scores
         c1, c2, c3 = st.columns(3)
         c1.metric(T("ours_score"), f"{loop_score:.6f}")
         c2.metric(T("sklearn_score"), f"{ref:.6f}")

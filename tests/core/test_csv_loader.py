@@ -51,6 +51,77 @@ def test_every_code_has_a_translated_message():
     from app.i18n import catalog
 
     codes = {"empty", "header_only", "non_numeric", "missing", "single_class", "too_large", "too_many_rows",
-             "bad_target", "too_few_columns", "too_few_rows", "unreadable"}
+             "bad_target", "too_few_columns", "too_few_rows", "unreadable", "infinite", "huge_values"}
     for lang in ("en", "ru"):
         assert codes <= set(catalog(lang)["csv"])
+
+
+def regression_csv(extra: str = "", header: str = "x,z,y") -> bytes:
+    rows = "".join(f"{i},{(i * 7) % 5},{i * 0.37:.3f}\n" for i in range(30))
+    return (header + "\n" + rows + extra).encode()
+
+
+@pytest.mark.parametrize(
+    "extra,code,column",
+    [
+        ("1,2,inf\n", "infinite", "y"),  # a regression target
+        ("1,2,-inf\n", "infinite", "y"),
+        ("inf,2,1.5\n", "infinite", "x"),  # a feature: was reported as "empty or NaN"
+        ("1,2,1e400\n", "infinite", "y"),  # beyond float64 too
+        ("1,2,1e39\n", "huge_values", "y"),  # beyond float32: became inf in the target tensor
+        ("1,2,3.3e38\n", "huge_values", "y"),  # fits float32, but its square does not
+        ("1,2,-1e20\n", "huge_values", "y"),
+        ("1e39,2,1.5\n", "huge_values", "x"),
+        ("1,-5e300,1.5\n", "huge_values", "z"),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_refused_at_load(extra, code, column):
+    with pytest.raises(CSVError) as info:
+        load_csv(regression_csv(extra))
+    assert info.value.code == code and info.value.params["columns"] == column and info.value.params["count"] == 1
+
+
+def test_the_refusals_say_what_and_where_in_each_language():
+    from app.i18n import explain
+
+    for extra, words in (("inf,2,inf\n", ("infinite", "бесконечн")), ("1,2,1e39\n", ("1e+39", "1e+39"))):
+        with pytest.raises(CSVError) as info:
+            load_csv(regression_csv(extra))
+        en, ru = explain(info.value, "csv", lang="en"), explain(info.value, "csv", lang="ru")
+        assert "NaN" not in en and "empty" not in en, "an infinite value is not a missing one"
+        assert words[0] in en and words[1] in ru and ru != en
+        for said in (en, ru):
+            assert info.value.params["columns"] in said and str(info.value.params["count"]) in said
+
+
+def test_large_but_usable_numbers_and_huge_class_labels_still_load():
+    ds = load_csv(regression_csv("1,2,1e12\n"))
+    assert ds.task == "regression" and float(ds.y.max()) == pytest.approx(1e12)
+    labels = b"a,label\n" + b"".join(f"{i},{[0, 10**20][i % 2]}\n".encode() for i in range(30))
+    ds = load_csv(labels)
+    assert ds.task == "binary" and ds.y.tolist() == [i % 2 for i in range(30)], "labels are names, not magnitudes"
+
+
+def test_every_accepted_csv_trains_in_finite_float32():
+    """Seeded random CSVs with magnitudes from 1 to 1e400: refused, or finite with finite squared sums."""
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(0)
+    accepted = refused = 0
+    for _ in range(200):
+        n, scale = int(rng.integers(10, 60)), float(f"1e{rng.choice([0, 3, 10, 14, 15, 16, 20, 38, 39, 300, 400])}")
+        values = rng.standard_normal((n, 3)) * scale  # 1e400 is inf: a whole column of infinities
+        if rng.random() < 0.2:
+            values[rng.integers(n), rng.integers(3)] = rng.choice([np.inf, -np.inf])
+        raw = ("a,b,y\n" + "".join(",".join(repr(float(v)) for v in row) + "\n" for row in values)).encode()
+        try:
+            ds = load_csv(raw)
+        except CSVError as exc:
+            assert exc.code in ("infinite", "huge_values"), exc.code
+            refused += 1
+            continue
+        accepted += 1
+        for t in (ds.X, ds.y.float()):
+            assert torch.isfinite(t).all() and torch.isfinite((t.double() ** 2).sum(0).float()).all()
+    assert accepted > 20 and refused > 20

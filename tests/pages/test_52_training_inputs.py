@@ -2,7 +2,7 @@
 import io
 
 import torch
-from conftest import open_page
+from conftest import open_page, wait_for_jobs
 
 
 def saved(obj) -> bytes:
@@ -22,3 +22,52 @@ def test_a_checkpoint_holding_non_tensors_is_refused_with_a_message(lang):
         said = " ".join(e.value for e in at.error)
         expected = ("tensor", "dictionary") if lang == "en" else ("тензор", "словарь")
         assert any(word in said for word in expected), said
+
+
+def train(at, **settings):
+    for key, value in settings.items():
+        widget = {"tr_ds": at.selectbox, "tr_opt": at.selectbox, "tr_lr": at.select_slider, "tr_epochs": at.slider}[key]
+        widget(key=key).set_value(value).run()
+    at.button(key="train_training").click().run()
+    return wait_for_jobs(at)
+
+
+def test_a_diverged_regression_run_gets_a_message_in_the_check_tab(lang):
+    at = train(open_page("52_training", lang), tr_ds="diabetes", tr_lr=10.0, tr_opt="sgd", tr_epochs=5)
+    job = at.session_state["_jobs"]["training"]
+    assert job.status == "diverged" and job.data.task == "regression"
+    assert not at.exception, [e.value for e in at.exception]  # was: ValueError: Input contains NaN (r2_score)
+    warned = " ".join(w.value for w in at.warning)
+    assert ("diverged" if lang == "en" else "разошёлся") in warned, warned
+    assert not any(m.label == T52(lang, "sklearn_score") for m in at.metric), "no scores to compare"
+    at.run()
+    assert not at.exception, "and on every rerun"
+
+
+def test_a_model_that_predicts_nan_is_not_scored(lang):
+    at = train(open_page("52_training", lang), tr_ds="diabetes", tr_epochs=2)
+    job = at.session_state["_jobs"]["training"]
+    assert job.status == "finished" and any(m.label == T52(lang, "sklearn_score") for m in at.metric)
+    for weights in job.best.state.values():
+        weights.fill_(float("nan"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert T52(lang, "check_not_finite") in [w.value for w in at.warning]
+    assert not any(m.label == T52(lang, "sklearn_score") for m in at.metric)
+
+
+def T52(lang: str, key: str) -> str:
+    from app.i18n import t
+
+    return t(f"52_training.{key}", lang=lang)
+
+
+def test_a_csv_with_an_overflowing_target_is_refused_before_training(lang):
+    at = open_page("52_training", lang)
+    at.selectbox(key="tr_ds").set_value("csv").run()
+    rows = "".join(f"{i},{i * 0.37:.3f}\n" for i in range(30))
+    at.file_uploader(key="tr_csv").upload("big.csv", f"x,y\n{rows}1,1e39\n".encode(), "text/csv").run()
+    assert not at.exception
+    said = " ".join(e.value for e in at.error)
+    assert "1e+39" in said and ("32-bit" if lang == "en" else "32-битные") in said, said
+    assert "train_training" not in [b.key for b in at.button], "nothing to train on"
