@@ -34,6 +34,8 @@ def causal_mask(T: int) -> torch.Tensor:
 def scaled_dot_product_attention(q, k, v, mask: torch.Tensor | None = None, scale: bool = True):
     """softmax(QKᵀ/√d_k) V. q: (..., T_q, d), k, v: (..., T_k, d); mask True = allowed.
 
+    A query that may look nowhere (a fully masked row) gets zero weights and a zero output, as in
+    `F.scaled_dot_product_attention`, not the NaN of a softmax over nothing but -inf.
     Returns (output (..., T_q, d_v), weights (..., T_q, T_k)).
     """
     d_k = q.shape[-1]
@@ -43,6 +45,8 @@ def scaled_dot_product_attention(q, k, v, mask: torch.Tensor | None = None, scal
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
+    if mask is not None:
+        weights = torch.where(mask.any(dim=-1, keepdim=True), weights, torch.zeros((), dtype=weights.dtype))
     return weights @ v, weights
 
 

@@ -112,3 +112,35 @@ def test_transformer_learns_to_reverse_digits():
     model = job.best_model()
     result = tf.answer(model, torch.tensor([[3, 1, 4, 1, 5, 9, 2, 6]]), "reverse")
     assert result["target"] == [6, 2, 9, 5, 1, 4, 1, 3] and sum(result["correct"]) >= 7
+
+
+def test_fully_masked_rows_give_zeros_as_torch_does():
+    gen = torch.Generator().manual_seed(0)
+    blank_rows = 0
+    for trial in range(40):
+        B, H, T_q, T_k, d = (int(torch.randint(lo, hi, (1,), generator=gen)) for lo, hi in
+                             ((1, 4), (1, 4), (1, 7), (1, 7), (1, 9)))
+        if trial % 4 == 0:
+            B = 1  # a batch of one
+        q, k, v = (torch.randn(B, H, T, d, generator=gen, dtype=torch.float64, requires_grad=True)
+                   for T in (T_q, T_k, T_k))
+        shape = (T_q, T_k) if trial % 2 else (B, H, T_q, T_k)
+        mask = torch.rand(shape, generator=gen) < 0.6
+        mask[..., torch.rand(T_q, generator=gen) < 0.4, :] = False  # some queries may look nowhere
+        blank = ~mask.any(dim=-1)
+        blank_rows += int(blank.sum())
+        ours, w = tf.scaled_dot_product_attention(q, k, v, mask)
+        ref = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        assert torch.isfinite(ours).all() and torch.isfinite(w).all()
+        torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-12)
+        w_full = w.expand(B, H, T_q, T_k)
+        assert (w_full[blank.expand(B, H, T_q)] == 0).all()
+        torch.testing.assert_close(w_full.sum(-1)[~blank.expand(B, H, T_q)], torch.ones((~blank.expand(B, H, T_q)).sum().item(),
+                                   dtype=torch.float64))
+        g = torch.randn(ref.shape, generator=gen, dtype=torch.float64)
+        ours_grads = torch.autograd.grad(ours, (q, k, v), g)
+        ref_grads = torch.autograd.grad(ref, (q, k, v), g)
+        for a, b in zip(ours_grads, ref_grads):
+            assert torch.isfinite(a).all()
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-10)
+    assert blank_rows > 20
