@@ -163,7 +163,7 @@ class TrainingJob:
                 self.status = "diverged"
             elif last == "early_stopping":
                 self.status = "early_stopped"
-            elif self._stop.is_set():
+            elif self._stop.is_set() and len(self.records) < self.config.num_epochs:  # a Stop after the last epoch stops nothing
                 self.status = "stopped"
             else:
                 self.status = "finished"

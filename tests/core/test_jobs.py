@@ -29,6 +29,20 @@ def test_stop_keeps_finished_epochs():
     assert job.status == "stopped" and len(job.records) == 2
 
 
+def test_a_stop_pressed_after_the_last_epoch_still_finishes():
+    job = make_job(SHORT)
+    job.on_record = lambda j, r: j.stop() if r.epoch == 3 else None  # Stop lands once epoch 3 of 3 is done
+    job.run()
+    assert job.status == "finished" and len(job.records) == 3
+
+
+def test_a_stop_before_the_last_epoch_stops():
+    job = make_job(SHORT)
+    job.on_record = lambda j, r: j.stop() if r.epoch == 2 else None
+    job.run()
+    assert job.status == "stopped" and len(job.records) == 2
+
+
 def test_no_free_slot_means_busy():
     slots = JobSlots(1)
     assert slots.try_acquire()
