@@ -3,8 +3,8 @@
 `core.run_recorder` feeds it from inside a training job's thread, so a run is saved even when the
 browser tab that started it is closed; `core.run_compare` holds what the Runs page computes from
 saved runs. Every write is one transaction. A run that
-is stopped keeps its finished epochs; a run whose process died is marked "stopped" the next time
-a store opens the file.
+is stopped keeps its finished epochs; a run whose process died (a server crash or restart) is
+marked "interrupted" the next time a store opens the file, so it is not mistaken for a Stop.
 
 The schema version lives in `PRAGMA user_version`; `MIGRATIONS[v]` upgrades version v to v+1. A
 file that is not a database, or that holds an unknown (newer) schema, is moved aside to
@@ -251,7 +251,8 @@ class RunStore:
             conn.close()
 
     def mark_interrupted(self) -> int:
-        """Runs left "running" by a process that is gone become "stopped"; their epochs stay."""
+        """Runs left "running" by a process that is gone become "interrupted" (not "stopped": nobody
+        pressed Stop); their epochs stay."""
         conn = self._connect()
         try:
             with conn:
@@ -260,7 +261,7 @@ class RunStore:
                     "SELECT id FROM runs WHERE status = 'running' AND process != ?", (self.process_id,))]
                 for run_id in stale:
                     metrics = metrics_from_rows(self._epoch_rows(conn, [run_id]))
-                    conn.execute("UPDATE runs SET status = 'stopped', metrics = ?,"
+                    conn.execute("UPDATE runs SET status = 'interrupted', metrics = ?,"
                                  " epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?) WHERE id = ?",
                                  (json.dumps(plain(metrics)), run_id, run_id))
                 return len(stale)

@@ -76,14 +76,26 @@ def test_a_run_stopped_midway_keeps_its_finished_epochs(tmp_path):
     assert len(store.epochs([run.id])) == run.epochs_done
 
 
-def test_a_run_whose_process_died_is_reloaded_as_stopped(tmp_path):
+def test_a_run_whose_process_died_is_reloaded_as_interrupted_not_stopped(tmp_path):
     path = tmp_path / "runs.db"
     dead = RunStore(path, process_id="dead")
     run_id = dead.start_run(page="p", num_epochs=10)
     for epoch in (1, 2):
         dead.add_epoch(run_id, {"epoch": epoch, "train_loss": 1.0 / epoch, "val_loss": 1.5 / epoch, "lr": 0.1})
-    run = RunStore(path, process_id="alive").run(run_id)
-    assert run.status == "stopped" and run.epochs_done == 2 and run.metrics["best_val_loss"] == 0.75
+    stopped = dead.start_run(page="p", num_epochs=10)
+    dead.finish_run(stopped, "stopped")  # a learner's Stop, in the same dead process
+    alive = RunStore(path, process_id="alive")
+    run = alive.run(run_id)
+    assert run.status == "interrupted" and run.epochs_done == 2 and run.metrics["best_val_loss"] == 0.75
+    assert alive.run(stopped).status == "stopped", "a learner's Stop keeps its own label"
+
+
+def test_interrupted_and_stopped_read_differently_in_each_language():
+    from app.i18n import t
+
+    for lang in ("en", "ru"):
+        interrupted, stopped = t("90_runs.status.interrupted", lang=lang), t("90_runs.status.stopped", lang=lang)
+        assert not interrupted.startswith("⟨") and interrupted != stopped
 
 
 def test_hosted_sessions_do_not_see_each_other(tmp_path):
