@@ -17,6 +17,30 @@ TASKS = ("multiclass", "binary", "regression")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
 
 
+def _quoted(names: list[str]) -> str:
+    """At most five names, each cut to 40 characters, for a message."""
+    cut = [n if len(n) <= 40 else n[:39] + "…" for n in names[:5]]
+    return ", ".join(cut) + (", …" if len(names) > 5 else "")
+
+
+def check_finite(X: torch.Tensor, y: torch.Tensor, feature_names: tuple[str, ...] = ()) -> None:
+    """Refuse NaN or ±inf in the features or a numeric target (InputError): a model trained on them
+    learns NaN, and the run reports a divergence whose cause is the data, not the settings."""
+    if X.is_floating_point():
+        bad = ~torch.isfinite(X)
+        if bad.any():
+            per_column = bad.reshape(len(X), -1).any(dim=0).nonzero().flatten().tolist()
+            names = [feature_names[i] if i < len(feature_names) else f"#{i}" for i in per_column]
+            count = int(bad.sum())
+            raise InputError("nonfinite_features", f"{count} feature values are NaN or infinite (in {_quoted(names)})",
+                             count=count, columns=_quoted(names))
+    if y.is_floating_point():
+        bad = ~torch.isfinite(y)
+        if bad.any():
+            count = int(bad.sum())
+            raise InputError("nonfinite_target", f"{count} target values are NaN or infinite", count=count)
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A whole dataset. Images are stored flat, (N, C*H*W), with their shape in `image_shape`."""
@@ -29,6 +53,9 @@ class Dataset:
     class_names: tuple[str, ...] = ()
     image_shape: tuple[int, int, int] | None = None  # (C, H, W)
     notice: str = ""  # set when a fallback replaced the requested data
+
+    def __post_init__(self) -> None:
+        check_finite(self.X, self.y, self.feature_names)
 
     @property
     def num_classes(self) -> int:

@@ -8,6 +8,32 @@ import torch
 from sklearn import metrics as skm
 from torch import nn
 
+from core.errors import InputError
+from core.preprocessing import is_constant_feature, widen
+
+
+def binary_labels(logits: torch.Tensor) -> torch.Tensor:
+    """Class 1 where the logit is positive, i.e. sigmoid(logit) > 1/2, decided on the logit itself:
+    in float32, sigmoid rounds to exactly 0.5 for |logit| below ~3e-8. The one rule for `predict`
+    and the training loop's accuracy."""
+    return (logits > 0).long()
+
+
+def r2_score_torch(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+    """R² = 1 − SS_res / SS_tot in float64, as a 0-d tensor (no host sync).
+
+    As sklearn's `r2_score`: NaN for fewer than two samples, and for a constant target 1.0 for a
+    perfect prediction, else 0.0 (force_finite). "Constant" is sklearn's relative test for constant features, so a constant such as
+    0.1, whose float mean is an ulp off, counts too (where sklearn's own exact test leaves a
+    SS_tot of ~1e-33 and an R² of ~-1e27)."""
+    t, p = widen(y_true.reshape(-1)), widen(y_pred.reshape(-1))
+    n = t.numel()
+    mean = t.mean()
+    ss_res, ss_tot = ((t - p) ** 2).sum(), ((t - mean) ** 2).sum()
+    constant = is_constant_feature(ss_tot / max(n, 1), mean, n)
+    r2 = torch.where(constant, (ss_res == 0).to(t.dtype), 1 - ss_res / torch.where(constant, 1.0, ss_tot))
+    return r2 if n >= 2 else torch.full_like(r2, float("nan"))
+
 
 @torch.no_grad()
 def predict(model: nn.Module, X: torch.Tensor, task: str, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -20,8 +46,8 @@ def predict(model: nn.Module, X: torch.Tensor, task: str, batch_size: int = 4096
         proba = out.softmax(dim=1)
         return proba.argmax(dim=1).numpy(), proba.numpy()
     if task == "binary":
-        p = out.reshape(-1).sigmoid()
-        return (p > 0.5).long().numpy(), p.numpy()
+        logits = out.reshape(-1)
+        return binary_labels(logits).numpy(), logits.sigmoid().numpy()
     pred = out.reshape(-1).numpy()
     return pred, pred
 
@@ -106,12 +132,17 @@ def regression_report(y_true, y_pred) -> dict[str, float]:
 
 
 def score_agreement(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: str) -> tuple[float, float]:
-    """(the training loop's own val score, sklearn's score of the same predictions)."""
+    """(the training loop's own val score, sklearn's score of the same predictions).
+
+    A model whose outputs are not all finite (a run that diverged) has no score: both are NaN,
+    never sklearn's ValueError about NaN input."""
     from core.trainer import evaluate_loss
 
+    y_hat, scores = predict(model, X, task)
+    if not np.isfinite(scores).all():
+        return float("nan"), float("nan")
     device = next(model.parameters()).device
     _, loop_score = evaluate_loss(model, X.to(device), y.to(device), task)
-    y_hat, _ = predict(model, X, task)
     y_np = y.cpu().numpy()
     ref = skm.r2_score(y_np, y_hat) if task == "regression" else skm.accuracy_score(y_np, y_hat)
     return float(loop_score), float(ref)
@@ -119,10 +150,31 @@ def score_agreement(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: st
 
 # --- from scratch, in torch: the Check tab compares these with sklearn -----------------------
 
+def class_indices(labels, num_classes: int, name: str = "labels") -> torch.Tensor:
+    """`labels` as a flat long tensor, refused unless every one is a whole number in [0, num_classes)."""
+    arr = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels).reshape(-1)
+    if arr.dtype.kind not in "biuf":
+        raise InputError("label_type", f"{name} must be class numbers, not {arr.dtype}", name=name)
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            raise InputError("label_fraction", f"{name} must be whole class numbers; found {arr[bad][0]!r}",
+                             name=name, value=f"{arr[bad][0]!r}"[:40])
+    outside = (arr < 0) | (arr >= num_classes)
+    if outside.any():
+        raise InputError("label_range", f"{name} must lie in 0 … {num_classes - 1} for {num_classes} classes; "
+                         f"found {arr[outside][0]!r}", name=name, top=num_classes - 1, classes=num_classes,
+                         value=f"{arr[outside][0]!r}"[:40])
+    return torch.as_tensor(arr.astype(np.int64))
+
+
 def confusion_matrix_torch(y_true, y_pred, num_classes: int) -> torch.Tensor:
-    """(C, C) counts, rows = true class, columns = predicted class, via one bincount."""
-    t = torch.as_tensor(np.asarray(y_true), dtype=torch.long).reshape(-1)
-    p = torch.as_tensor(np.asarray(y_pred), dtype=torch.long).reshape(-1)
+    """(C, C) counts, rows = true class, columns = predicted class, via one bincount.
+
+    Labels outside [0, C), fractions and NaN are refused (InputError) rather than counted in a wrong cell."""
+    t, p = class_indices(y_true, num_classes, "y_true"), class_indices(y_pred, num_classes, "y_pred")
+    if len(t) != len(p):
+        raise InputError("label_lengths", f"y_true has {len(t)} labels and y_pred {len(p)}", n_true=len(t), n_pred=len(p))
     return torch.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
@@ -155,17 +207,16 @@ def macro_prf_torch(y_true, y_pred, num_classes: int) -> dict[str, float]:
 
 
 def regression_metrics_torch(y_true, y_pred) -> dict[str, float]:
-    """MSE, MAE, RMSE and R² = 1 − SS_res / SS_tot, in float64."""
+    """MSE, MAE, RMSE and R² = 1 − SS_res / SS_tot (sklearn's convention for a constant target), in float64."""
     t = torch.as_tensor(np.asarray(y_true), dtype=torch.float64).reshape(-1)
     p = torch.as_tensor(np.asarray(y_pred), dtype=torch.float64).reshape(-1)
     err = p - t
     mse = float((err**2).mean())
-    ss_tot = float(((t - t.mean()) ** 2).sum())
     return {
         "mse": mse,
         "mae": float(err.abs().mean()),
         "rmse": mse**0.5,
-        "r2": 1.0 - float((err**2).sum()) / ss_tot if ss_tot > 0 else float("nan"),
+        "r2": float(r2_score_torch(t, p)),
     }
 
 

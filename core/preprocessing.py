@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 
-def _wide(X: torch.Tensor) -> torch.Tensor:
+def widen(X: torch.Tensor) -> torch.Tensor:
     """X in float64 for statistics and arithmetic (float32 on MPS, which has no float64)."""
     return X.to(torch.float32 if X.device.type == "mps" else torch.float64)
 
@@ -45,7 +45,7 @@ class Scaler:
         return torch.zeros(1, dtype=X.dtype), torch.ones(1, dtype=X.dtype)
 
     def fit(self, X: torch.Tensor) -> Scaler:
-        self.center, self.scale = self._stats(_wide(X), X.dtype)
+        self.center, self.scale = self._stats(widen(X), X.dtype)
         return self
 
     def _check(self) -> None:
@@ -53,7 +53,7 @@ class Scaler:
             raise RuntimeError(f"{type(self).__name__} must be fitted before transform")
 
     def _apply(self, X: torch.Tensor, fn) -> torch.Tensor:
-        out = fn(_wide(X), self.center.to(X.device), self.scale.to(X.device))
+        out = fn(widen(X), self.center.to(X.device), self.scale.to(X.device))
         return out.to(X.dtype if X.is_floating_point() else torch.get_default_dtype())
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:

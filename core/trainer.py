@@ -14,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.datasets import Splits
+from core.datasets import Splits, check_finite
 from core.errors import InputError
+from core.evaluation import binary_labels, r2_score_torch
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "cosine", "step", "onecycle")
@@ -148,7 +149,7 @@ def correct_count(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor
     """Number of right predictions (tokens, for sequence outputs) as a 0-d tensor (no host sync)."""
     if task == "multiclass":
         return (out.argmax(dim=-1) == y).sum()
-    return ((out.reshape(-1) > 0).long() == y).sum()
+    return (binary_labels(out.reshape(-1)) == y).sum()
 
 
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
@@ -211,10 +212,8 @@ def evaluate_loss(model, X, y, task: str, batch_size: int = 4096) -> tuple[float
             correct += correct_count(task, out, yb)
     n = max(1, len(X))
     if task == "regression":
-        pred, target = torch.cat(outs), y.float().reshape(-1)
-        ss_res = ((target - pred) ** 2).sum()
-        ss_tot = ((target - target.mean()) ** 2).sum().clamp_min(1e-12)
-        loss, r2 = (loss_sum / n).item(), (1 - ss_res / ss_tot).item()
+        r2 = r2_score_torch(y, torch.cat(outs))
+        loss, r2 = torch.stack([(loss_sum / n).to(r2.dtype), r2]).tolist()  # one host sync
         return loss, r2
     return (loss_sum / n).item(), correct.item() / max(1, y.numel())
 
@@ -233,6 +232,8 @@ def fit(
     with `stop_reason="diverged"` on the last record.
     """
     check_train_config(config, len(data.y_train))
+    for X, y in ((data.X_train, data.y_train), (data.X_val, data.y_val)):
+        check_finite(X, y, data.source.feature_names)
     callbacks = list(callbacks)
     if config.patience > 0 and not any(isinstance(c, EarlyStopping) for c in callbacks):
         callbacks.append(EarlyStopping(config.patience))

@@ -72,3 +72,29 @@ def test_missing_files_offline_give_a_clear_message_and_fall_back(tmp_path):
         load_torchvision("mnist", root=tmp_path)
     ds = load_dataset("mnist", root=tmp_path)
     assert ds.name == "digits" and "built-in 8×8 digits" in ds.notice
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_features_are_refused_when_a_dataset_is_built(value):
+    from core.datasets import Dataset
+    from core.errors import InputError
+
+    X = torch.randn(30, 3)
+    X[[4, 9], 1] = value
+    names = ("height", "a column name far longer than forty characters, as CSV headers can be", "z")
+    with pytest.raises(InputError) as caught:
+        Dataset("bad", X, torch.randint(0, 2, (30,)), "binary", names, ("0", "1"))
+    err = caught.value
+    assert err.code == "nonfinite_features" and err.params["count"] == 2
+    assert err.params["columns"] == names[1][:39] + "…"  # only the bad column, cut to 40 characters
+
+
+def test_a_non_finite_regression_target_is_refused_and_make_splits_never_sees_it():
+    from core.datasets import Dataset
+    from core.errors import InputError
+
+    y = torch.randn(30)
+    y[0] = float("nan")
+    with pytest.raises(InputError) as caught:
+        make_splits(Dataset("bad", torch.randn(30, 2), y, "regression", ("a", "b")))
+    assert caught.value.code == "nonfinite_target" and caught.value.params["count"] == 1

@@ -5,6 +5,7 @@ import torch
 from sklearn import metrics as skm
 from torch import nn
 
+from core.errors import InputError
 from core.evaluation import (
     binary_curves,
     classification_report,
@@ -18,6 +19,7 @@ from core.evaluation import (
     prf_from_confusion,
     regression_metrics_torch,
     regression_report,
+    score_agreement,
     threshold_metrics,
     unscaled_inputs,
 )
@@ -175,3 +177,126 @@ def test_f1_of_a_class_with_precision_and_recall_below_one_half():
     y_pred = np.array([0, 1, 1, 1, 0, 0, 0, 1])
     f1 = prf_from_confusion(confusion_matrix_torch(y_true, y_pred, 2))["f1"]
     assert f1[0].item() == pytest.approx(0.25)
+
+
+# --- edge cases: constant targets, labels outside [0, C), one binary rule, diverged models ---------
+
+def test_r2_of_a_constant_target_follows_sklearn():
+    rng = np.random.default_rng(1)
+    for c in (0.0, 2.0, -3.5, 0.25, 1e6, 7.0):  # exactly representable: SS_tot is exactly 0 for sklearn too
+        for n in (1, 2, 5, 40):
+            y = np.full(n, c)
+            for y_hat in (y.copy(), y + rng.normal(0, 1, n), np.full(n, c + 1.0)):
+                ours = regression_metrics_torch(y, y_hat)["r2"]
+                if n == 1:  # sklearn: R² is not defined for one sample
+                    assert np.isnan(ours)
+                    continue
+                ref = skm.r2_score(y, y_hat)
+                assert ref in (0.0, 1.0) and ours == ref
+                assert max(r["difference"] for r in compare_metrics("regression", y, y_hat)) < 1e-9
+
+
+def test_r2_matches_sklearn_on_random_targets_some_constant():
+    rng = np.random.default_rng(2)
+    for i in range(200):
+        n = int(rng.integers(2, 60))
+        y = rng.normal(rng.normal(0, 100), 10.0 ** rng.integers(-3, 4), n)
+        if i % 5 == 0:
+            y = np.full(n, float(rng.integers(-50, 50)) / 4)  # constant, exactly representable
+        y_hat = y + rng.normal(0, 10.0 ** rng.integers(-4, 3), n)
+        assert regression_metrics_torch(y, y_hat)["r2"] == pytest.approx(skm.r2_score(y, y_hat), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("c", [0.1, 1 / 3, 1e8 + 0.3, 123456.789])
+def test_r2_of_an_inexact_constant_is_the_convention_not_minus_1e27(c):
+    y = np.full(37, c)  # the float mean is an ulp off: SS_tot ~1e-33 where it should be 0
+    assert regression_metrics_torch(y, y * 1.01)["r2"] == 0.0
+    assert regression_metrics_torch(y, y)["r2"] == 1.0
+
+
+def constant_model(out_features: int, bias: float) -> nn.Module:
+    model = nn.Linear(3, out_features)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.fill_(bias)
+    return model
+
+
+def test_training_loop_r2_of_a_constant_target_follows_sklearn():
+    from core.trainer import evaluate_loss
+
+    X = torch.randn(30, 3)
+    for c in (2.0, 0.1):
+        y = torch.full((30,), c)
+        for bias, expected in ((c, 1.0), (c + 0.5, 0.0)):
+            model = constant_model(1, bias)
+            _, r2 = evaluate_loss(model, X, y, "regression")
+            assert r2 == expected
+            if c == 2.0:  # exactly representable: sklearn agrees
+                assert r2 == skm.r2_score(y.numpy(), model(X).detach().reshape(-1).numpy())
+
+
+@pytest.mark.filterwarnings("ignore:A single label was found")
+def test_confusion_matrix_matches_sklearn_on_random_valid_labels_and_refuses_others():
+    rng = np.random.default_rng(3)
+    for i in range(150):
+        C, n = int(rng.integers(1, 9)), int(rng.integers(1, 80))
+        y_true, y_pred = rng.integers(0, C, n), rng.integers(0, C, n)
+        ref = skm.confusion_matrix(y_true, y_pred, labels=range(C))
+        as_kind = [lambda a: a, lambda a: a.astype(np.int32), lambda a: a.astype(np.float32), torch.as_tensor, list][i % 5]
+        np.testing.assert_array_equal(confusion_matrix_torch(as_kind(y_true), as_kind(y_pred), C).numpy(), ref)
+        wrong = y_pred.copy()
+        wrong[rng.integers(0, n)] = rng.choice([-1, C, C + 7])  # one label outside [0, C): refused, not miscounted
+        with pytest.raises(InputError, match="y_pred"):
+            confusion_matrix_torch(as_kind(y_true), as_kind(wrong), C)
+
+
+@pytest.mark.parametrize("bad, code", [
+    ([0, 1, -1], "label_range"),
+    ([0, 1, 3], "label_range"),
+    ([0, 1, 2.5], "label_fraction"),
+    ([0, 1, float("nan")], "label_fraction"),
+    ([0, 1, float("inf")], "label_fraction"),
+    (["a", "b", "c"], "label_type"),
+])
+@pytest.mark.parametrize("side", ["y_true", "y_pred"])
+def test_labels_outside_the_classes_are_refused_clearly(bad, code, side):
+    good = [0, 1, 2]
+    args = (bad, good) if side == "y_true" else (good, bad)
+    with pytest.raises(InputError) as caught:
+        confusion_matrix_torch(*args, num_classes=3)
+    assert caught.value.code == code and caught.value.params["name"] == side
+    with pytest.raises(InputError):
+        macro_prf_torch(*args, num_classes=3)
+
+
+def test_label_vectors_of_different_lengths_are_refused_clearly():
+    with pytest.raises(InputError) as caught:
+        confusion_matrix_torch([0, 1, 1], [0, 1], num_classes=2)
+    assert caught.value.code == "label_lengths"
+
+
+@pytest.mark.parametrize("logit, label", [(1e-9, 1), (3e-8, 1), (-1e-9, 0), (0.0, 0), (2.0, 1)])
+def test_predict_and_the_training_loop_share_one_binary_rule(logit, label):
+    from core.trainer import evaluate_loss
+
+    assert torch.tensor(logit).sigmoid().item() == 0.5 or abs(logit) > 1e-7  # sigmoid cannot tell these apart
+    model = constant_model(1, logit)
+    X = torch.randn(8, 3)
+    y_hat, _ = predict(model, X, "binary")
+    assert (y_hat == label).all()
+    for y in (torch.ones(8, dtype=torch.long), torch.zeros(8, dtype=torch.long)):
+        _, accuracy = evaluate_loss(model, X, y, "binary")
+        assert accuracy == float((y_hat == y.numpy()).mean())
+        loop, ref = score_agreement(model, X, y, "binary")
+        assert loop == ref
+
+
+@pytest.mark.parametrize("task, outputs", [("regression", 1), ("multiclass", 3)])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_score_agreement_of_a_diverged_model_is_nan_not_a_sklearn_error(task, outputs, value):
+    model = constant_model(outputs, value)
+    X = torch.randn(10, 3)
+    y = torch.randn(10) if task == "regression" else torch.randint(0, outputs, (10,))
+    loop, ref = score_agreement(model, X, y, task)
+    assert np.isnan(loop) and np.isnan(ref)

@@ -108,10 +108,23 @@ def test_divergence_stops_with_a_reason(iris):
     assert records[-1].stop_reason == "diverged" and len(records) < 20
 
 
-def test_nan_inputs_are_reported_not_drawn(iris):
-    bad = iris.__class__(**{**iris.__dict__, "X_train": iris.X_train.clone().fill_(float("nan"))})
-    _, records = run(bad)
-    assert len(records) == 1 and records[0].stop_reason == "diverged"
+@pytest.mark.parametrize("split, value", [("X_train", float("nan")), ("X_val", float("inf")), ("y_train", float("-inf"))])
+def test_non_finite_inputs_are_refused_before_training(split, value):
+    # hand-built splits skip Dataset's own check: fit refuses them, naming the column, instead of a "diverged" run
+    from core.errors import InputError
+
+    data = toy_splits(20, task="regression")
+    tensor = getattr(data, split).clone()
+    tensor[3] = value
+    bad = data.__class__(**{**data.__dict__, split: tensor})
+    model = model_for(data)
+    with pytest.raises(InputError) as caught:
+        next(fit(model, bad, TrainConfig(num_epochs=1, batch_size=8)))
+    if split == "y_train":
+        assert caught.value.code == "nonfinite_target" and caught.value.params["count"] == 1
+    else:
+        assert caught.value.code == "nonfinite_features" and caught.value.params["count"] == 4  # the whole row 3
+        assert caught.value.params["columns"] == "a, b, c, d"
 
 
 def test_impossible_settings_raise_clear_errors(iris):
@@ -155,14 +168,15 @@ def test_token_level_outputs_are_scored_per_token():
     assert records[-1].val_score == 1.0
 
 
-def toy_splits(n_train: int, seed: int = 0):
-    """n_train random rows, 2 classes, and 5 validation and 5 test rows."""
+def toy_splits(n_train: int, seed: int = 0, task: str = "multiclass"):
+    """n_train random rows, 2 classes (or a real target), and 5 validation and 5 test rows."""
     from core.datasets import Dataset, Splits
 
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(n_train + 10, 4, generator=g)
-    y = (X[:, 0] + 0.5 * torch.randn(n_train + 10, generator=g) > 0).long()
-    ds = Dataset("toy", X, y, "multiclass", ("a", "b", "c", "d"), ("0", "1"))
+    y = X[:, 0] + 0.5 * torch.randn(n_train + 10, generator=g)
+    y, classes = (y, ()) if task == "regression" else ((y > 0).long(), ("0", "1"))
+    ds = Dataset("toy", X, y, task, ("a", "b", "c", "d"), classes)
     cut = lambda a, b: (X[a:b], y[a:b])  # noqa: E731
     return Splits(*cut(0, n_train), *cut(n_train, n_train + 5), *cut(n_train + 5, n_train + 10), source=ds)
 
