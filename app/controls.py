@@ -6,9 +6,10 @@ from dataclasses import replace
 import streamlit as st
 
 from app import widgets
-from app.i18n import explain, t
+from app.i18n import t
 from app.session import device, seed
-from core.csv_loader import CSVError, load_csv
+from app.text import explain_md
+from core.csv_loader import MAX_BYTES, CSVError, load_csv
 from core.datasets import DATASETS, TORCHVISION_SETS, Dataset, load_dataset
 from core.models import ACTIVATIONS
 from core.preprocessing import SCALERS
@@ -33,16 +34,16 @@ def dataset_picker(prefix: str, allowed: tuple[str, ...] | None = None, csv: boo
 
 def csv_uploader(prefix: str) -> Dataset | None:
     """Upload, choose the target column, and get a validated dataset or a specific message."""
-    up = st.file_uploader("CSV", type=["csv", "txt"], key=f"{prefix}csv")
+    up = st.file_uploader(t("common.csv_file", limit=f"{MAX_BYTES / 2**20:g}"), type=["csv", "txt"], key=f"{prefix}csv")
     if up is None:
         return None
     raw = up.getvalue()
-    target = st.text_input("target", value="", key=f"{prefix}csv_target",
-                           placeholder="last column").strip() or None
+    target = st.text_input(t("common.csv_target"), value="", key=f"{prefix}csv_target",
+                           placeholder=t("common.csv_target_placeholder")).strip() or None
     try:
         return load_csv(raw, target=target, name=up.name)
     except CSVError as exc:
-        st.error(explain(exc, "csv"))
+        st.error(explain_md(exc, "csv"))  # user text (column names, the target) escaped, library text kept as a detail
         return None
 
 

@@ -7,13 +7,17 @@ notice. After rendering, a value that differs from the default is written back t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
 
+from core.errors import InputError
+
 NOTICES_KEY = "_url_notices"
 MAX_RAW = 200  # longer URL values are refused before parsing: no widget needs more
+QUOTE_CHARS = 40  # messages quote at most this much of what the learner typed or the link held
 
 
 def _note_bad(key: str, raw: str) -> None:
@@ -23,6 +27,24 @@ def _note_bad(key: str, raw: str) -> None:
 
     st.warning(t("url.bad_value", name=key, value=raw[:40]), icon="🔗")
     st.session_state.setdefault(NOTICES_KEY + "_shown", []).append((key, raw))
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """`text` for a message: at most `limit` characters, cut with "…", Markdown escaped."""
+    from app.text import escape_md
+
+    text = str(text)
+    return escape_md(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _note_changed(key: str, raw: str, used: str, lo, hi) -> None:
+    """A URL number this widget cannot hold as it is (out of range, or between its steps): say what
+    is used instead, right above the widget."""
+    from app.i18n import t
+
+    inside = lo <= float(raw.strip()) <= hi
+    st.warning(t("url.snapped" if inside else "url.clamped", name=key, value=quote(raw.strip()), used=used,
+                 lo=f"{lo:g}", hi=f"{hi:g}"), icon="🔗")
 
 
 SEEN_KEY = "_url_seen"  # per widget: the URL value this session last read or wrote
@@ -88,10 +110,23 @@ def parse_number(raw: str, lo, hi, is_int: bool, step=None):
     return x
 
 
+def _number_parser(key: str, lo, hi, is_int: bool, step=None) -> Callable[[str], Any]:
+    """`parse_number` for a URL value, with a notice when the widget cannot hold the value as written."""
+    fmt = (lambda v: str(v)) if is_int else (lambda v: f"{v:g}")
+
+    def parse(raw: str):
+        value = parse_number(raw, lo, hi, is_int, step)
+        if not math.isclose(value, float(raw.strip()), rel_tol=1e-9, abs_tol=1e-12):
+            _note_changed(key, raw, fmt(value), lo, hi)
+        return value
+
+    return parse
+
+
 def slider(key: str, label: str, min_value, max_value, value, step=None, **kwargs):
     """`st.slider` for one int or float, synced with the URL."""
     is_int = isinstance(value, int) and not isinstance(value, bool)
-    _seed(key, value, lambda raw: parse_number(raw, min_value, max_value, is_int, step))
+    _seed(key, value, _number_parser(key, min_value, max_value, is_int, step))
     out = st.slider(label, min_value, max_value, step=step, key=key, **kwargs)
     _publish(key, out, value, (lambda v: str(v)) if is_int else (lambda v: f"{v:g}"))
     return out
@@ -100,7 +135,7 @@ def slider(key: str, label: str, min_value, max_value, value, step=None, **kwarg
 def number(key: str, label: str, min_value, max_value, value, step=None, **kwargs):
     """`st.number_input`, clamped and synced with the URL."""
     is_int = isinstance(value, int) and not isinstance(value, bool)
-    _seed(key, value, lambda raw: parse_number(raw, min_value, max_value, is_int))
+    _seed(key, value, _number_parser(key, min_value, max_value, is_int))
     out = st.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
     _publish(key, out, value, (lambda v: str(v)) if is_int else (lambda v: f"{v:g}"))
     return out
@@ -154,17 +189,26 @@ def toggle(key: str, label: str, value: bool = False, **kwargs) -> bool:
 
 
 def int_list(key: str, label: str, value: tuple[int, ...], lo: int = 1, hi: int = 1024, max_len: int = 12, **kwargs) -> tuple[int, ...]:
-    """A text box of comma-separated layer widths, e.g. "64, 32". Bad entries fall back."""
-    parse = lambda raw: parse_int_list(raw, lo, hi, max_len)
+    """A text box of comma-separated layer widths, e.g. "64, 32". A width outside [lo, hi] is clamped
+    and text that is not a list of widths falls back to `value`; either way a message says so."""
+    from app.i18n import t
 
     default_text = ", ".join(map(str, value))
-    _seed(key, default_text, parse)
+
+    def from_url(raw: str) -> str:  # as the link wrote it when clamped, so the box's message explains it
+        widths, clamped = read_widths(raw, lo, hi, max_len)
+        return raw.strip() if clamped else ", ".join(map(str, widths))
+
+    _seed(key, default_text, from_url)
     text = st.text_input(label, key=key, **kwargs)
     try:
-        widths = tuple(int(p) for p in parse(text).split(", "))
-    except ValueError:
-        st.warning(f"“{text}” → {default_text}")
+        widths, clamped = read_widths(text, lo, hi, max_len)
+    except InputError as exc:
+        st.warning(t(f"widths.{exc.code}", text=quote(text), default=default_text, **exc.params))
         widths = value
+    else:
+        if clamped:
+            st.warning(t("widths.clamped", text=quote(text), lo=lo, hi=hi, widths=", ".join(map(str, widths))))
     _publish(key, ", ".join(map(str, widths)), default_text)
     return widths
 
@@ -177,12 +221,28 @@ def parse_bool(raw: str) -> bool:
     raise ValueError(raw)
 
 
+_WIDTH = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: the rule that validates is the one int() then reads
+
+
+def read_widths(text: str, lo: int = 1, hi: int = 1024, max_len: int = 12) -> tuple[tuple[int, ...], bool]:
+    """ "64,32" → ((64, 32), False); widths outside [lo, hi] are clamped, and then the flag is True.
+    Raises `InputError` "empty", "not_ints" or "too_many" for text that is not a list of widths."""
+    parts = [w.strip() for w in str(text).split(",") if w.strip()]
+    if not parts:
+        raise InputError("empty", "type at least one layer width")
+    if not all(_WIDTH.fullmatch(w) for w in parts):
+        raise InputError("not_ints", "layer widths are whole numbers separated by commas")
+    if len(parts) > max_len:
+        raise InputError("too_many", f"at most {max_len} layers", n=len(parts), max_len=max_len)
+    # a 13-digit width is out of range anyway: no int() of the 5000 digits someone may paste
+    asked = [int(w) if len(w) <= 12 else (lo - 1 if w.startswith("-") else hi + 1) for w in parts]
+    widths = tuple(min(max(w, lo), hi) for w in asked)
+    return widths, widths != tuple(asked)
+
+
 def parse_int_list(raw: str, lo: int = 1, hi: int = 1024, max_len: int = 12) -> str:
     """ "64,32" → "64, 32", each width clamped into [lo, hi]; ValueError for anything else."""
-    parts = [w for w in raw.replace(" ", "").split(",") if w]
-    if not 1 <= len(parts) <= max_len or any(len(w) > 12 for w in parts):
-        raise ValueError(raw)
-    return ", ".join(str(min(max(int(w), lo), hi)) for w in parts)
+    return ", ".join(map(str, read_widths(raw, lo, hi, max_len)[0]))
 
 
 # old private names, kept for pages that imported them

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from core.errors import InputError
 MAX_BYTES = 20 * 2**20
 MAX_ROWS = 200_000
 MIN_ROWS = 10
+MIN_PER_CLASS = 7  # so that a stratified 70/15/15 split puts every class in train, val and test
 MAX_CLASSES_FOR_AUTO = 20
 # Larger magnitudes are refused: their squares, summed over MAX_ROWS rows (a variance, an MSE),
 # would overflow float32 (3.4e38), in which every model here trains.
@@ -31,8 +33,14 @@ def _refuse(bad: np.ndarray, columns: list, code: str, what: str, **params) -> N
         raise CSVError(code, f"{count} {what} in {cols}", count=count, columns=", ".join(cols[:10]), **params)
 
 
-def _fmt_size(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB"
+def _megabytes(n: int) -> str:
+    mb = n / 2**20
+    return f"{mb:.1f}" if mb >= 0.1 else f"{mb:.2g}"
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 def _infer_task(target: pd.Series) -> str:
@@ -55,15 +63,21 @@ def load_csv(
 ) -> Dataset:
     """Parse `raw` CSV bytes. The target defaults to the last column; the task is inferred."""
     if len(raw) > max_bytes:
-        raise CSVError("too_large", f"file is {_fmt_size(len(raw))}, over the {_fmt_size(max_bytes)} limit",
-                       size=_fmt_size(len(raw)), limit=_fmt_size(max_bytes))
+        raise CSVError("too_large", f"file is {_megabytes(len(raw))} MB, over the {_megabytes(max_bytes)} MB limit",
+                       size=_megabytes(len(raw)), limit=_megabytes(max_bytes))
     if not raw.strip():
         raise CSVError("empty", "the file is empty")
     try:
         df = pd.read_csv(io.BytesIO(raw), nrows=max_rows + 1)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        detail = str(exc).splitlines()[0][:200]
-        raise CSVError("unreadable", f"not readable as CSV: {detail}", detail=detail) from exc
+    except UnicodeDecodeError as exc:  # pandas reads UTF-8; its position counts from a chunk, not the file
+        raise CSVError("not_utf8", f"not UTF-8 text: {exc.reason}", detail=_first_line(exc)) from exc
+    except ValueError as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if ragged:
+            expected, line, got = map(int, ragged.groups())
+            raise CSVError("ragged", f"line {line} has {got} fields, the header {expected}",
+                           line=line, got=got, expected=expected) from exc
+        raise CSVError("unreadable", f"not readable as CSV: {_first_line(exc)}", detail=_first_line(exc)) from exc
     if len(df) == 0:
         raise CSVError("header_only", "the file has a header but no rows")
     if len(df) > max_rows:
@@ -103,6 +117,12 @@ def load_csv(
         labels = sorted(y_col.unique(), key=str)
         if len(labels) < 2:
             raise CSVError("single_class", "only one class in the target", target=target, value=str(labels[0]))
+        counts = y_col.value_counts().sort_values()
+        rare = counts[counts < MIN_PER_CLASS]
+        if len(rare):  # a stratified split would fail in scikit-learn, or leave a split without the class
+            raise CSVError("rare_class", f"{len(rare)} classes have fewer than {MIN_PER_CLASS} rows",
+                           target=str(target), value=str(rare.index[0]), count=int(rare.iloc[0]), rare=len(rare),
+                           minimum=MIN_PER_CLASS)
         index = {v: i for i, v in enumerate(labels)}
         y = torch.tensor(y_col.map(index).to_numpy(dtype=np.int64))
         classes = tuple(str(v) for v in labels)

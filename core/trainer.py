@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import math
 import random
 import time
@@ -338,9 +337,4 @@ def fit(
     finally:
         for cb in callbacks:
             cb.on_train_end(model)
-
-
-def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    """A detached CPU copy of the model's weights."""
-    return copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
 

@@ -6,7 +6,9 @@ import streamlit as st
 
 from app.code import show_code
 from app.controls import dataset_picker, model_controls, score_title, train_controls
+from app.i18n import t
 from app.page import start_page
+from app.text import escape_md, explain_md
 from app.text import explain_md
 from app.training import trained_job_or_note, training_panel
 from core.errors import InputError
@@ -17,6 +19,12 @@ from core.trainer import EarlyStopping, fit
 
 page = start_page(__file__)
 T = page.T
+
+
+def dataset_name(name: str) -> str:
+    """A built-in set's name in the learner's language; an uploaded file's name, escaped for Markdown."""
+    label = t(f"common.datasets.{name}")
+    return escape_md(name) if label.startswith("⟨") else label
 
 
 def finite_scores(job) -> tuple[float, float] | None:
@@ -33,7 +41,8 @@ with page.play:
     if ds is None:
         st.info(T("need_data"))
         st.stop()
-    st.caption(T("data_caption", name=ds.name, n=len(ds.y), f=ds.num_features, task=ds.task))
+    st.caption(T("data_caption", name=dataset_name(ds.name), n=len(ds.y), f=ds.num_features,
+                 task=t(f"common.tasks.{ds.task}"), split=T("split_random" if ds.task == "regression" else "split_stratified")))
     model = model_controls("tr_", ds, DIGITS_MLP)
     base = DIGITS_CNN if model["model"] == "cnn" else DIGITS_MLP
     train = train_controls("tr_", base.train)

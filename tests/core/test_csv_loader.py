@@ -1,4 +1,6 @@
 """Every bad CSV gets its own specific error code and message; good ones load with the right task."""
+import re
+
 import pytest
 
 from core.csv_loader import CSVError, load_csv
@@ -40,7 +42,11 @@ def test_string_labels_and_regression_targets():
         (GOOD, {"target": "nope"}, "bad_target"),
         (b"only\n1\n2\n", {}, "too_few_columns"),
         (b"a,label\n1,0\n2,1\n", {}, "too_few_rows"),
-        (b"a,b\n1,2,3,4\n\x00\xff", {}, "unreadable"),
+        (b"a,b\n1,2,3,4\n\x00\xff", {}, "not_utf8"),
+        ("a,b\n1,é\n".encode("latin-1"), {}, "not_utf8"),
+        (b"a,b\n1,2\n1,2,3,4\n", {}, "ragged"),
+        (b'a,b\n"1,2\n', {}, "unreadable"),
+        (b"a,label\n" + b"".join(f"{i},{i % 2}\n".encode() for i in range(30)) + b"5,7\n", {}, "rare_class"),
     ],
 )
 def test_each_bad_input_has_its_own_code(raw, kwargs, code):
@@ -51,7 +57,8 @@ def test_every_code_has_a_translated_message():
     from app.i18n import catalog
 
     codes = {"empty", "header_only", "non_numeric", "missing", "single_class", "too_large", "too_many_rows",
-             "bad_target", "too_few_columns", "too_few_rows", "unreadable", "infinite", "huge_values"}
+             "bad_target", "too_few_columns", "too_few_rows", "unreadable", "infinite", "huge_values", "not_utf8",
+             "ragged", "rare_class"}
     for lang in ("en", "ru"):
         assert codes <= set(catalog(lang)["csv"])
 
@@ -125,3 +132,47 @@ def test_every_accepted_csv_trains_in_finite_float32():
         for t in (ds.X, ds.y.float()):
             assert torch.isfinite(t).all() and torch.isfinite((t.double() ** 2).sum(0).float()).all()
     assert accepted > 20 and refused > 20
+
+
+def _refusal(raw: bytes, **kw) -> CSVError:
+    with pytest.raises(CSVError) as info:
+        load_csv(raw, **kw)
+    return info.value
+
+
+def test_library_errors_are_wrapped_in_our_words_with_their_text_as_a_detail():
+    from app.i18n import explain
+
+    latin = _refusal("a,b\n1,é\n".encode("latin-1"))
+    quote = _refusal(b'a,b\n"1,2\n')
+    for exc, detail in ((latin, "codec can't decode"), (quote, "EOF inside string")):
+        assert detail in exc.params["detail"]
+        en, ru = explain(exc, "csv", lang="en"), explain(exc, "csv", lang="ru")
+        assert detail in en and detail in ru, "the library's own words stay, as a detail"
+        ours = ru.replace(exc.params["detail"], "")
+        assert re.search("[а-яё]{4}", ours.lower()) and not re.search(r"\b(codec|decode|tokenizing|error)\b", ours.lower())
+    ragged = _refusal(b"a,b\n1,2\n1,2,3,4\n")
+    assert ragged.params == {"line": 3, "got": 4, "expected": 2}
+    assert "3" in explain(ragged, "csv", lang="ru") and "Error tokenizing" not in explain(ragged, "csv", lang="ru")
+
+
+def test_the_size_limit_reads_in_each_language():
+    from app.i18n import explain
+
+    exc = _refusal(b"a,b\n" + b"1,2\n" * 400_000, max_bytes=2**20)
+    assert exc.params == {"size": "1.5", "limit": "1.0"}
+    assert "1.5 MB" in explain(exc, "csv", lang="en") and "1.5 МБ" in explain(exc, "csv", lang="ru")
+
+
+def test_a_class_too_rare_for_a_stratified_split_is_refused_before_scikit_learn_sees_it():
+    from core.datasets import make_splits
+
+    rows = "".join(f"{i},{['a', 'b', 'c'][i % 3] if i < 60 else 'd'}\n" for i in range(66))  # 'd' has 6 rows
+    exc = _refusal(("x,label\n" + rows).encode())
+    assert exc.code == "rare_class" and exc.params["value"] == "d" and exc.params["count"] == 6
+    for seed in range(20):  # the loader's minimum is enough for the app's 70/15/15 split, whatever the seed
+        rows = "".join(f"{i},{i % 5}\n" for i in range(5 * 7))
+        ds = load_csv(("x,label\n" + rows).encode())
+        s = make_splits(ds, seed=seed)
+        for part in (s.y_train, s.y_val, s.y_test):
+            assert set(part.tolist()) == set(range(5)), "every class in every split"

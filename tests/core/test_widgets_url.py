@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from conftest import texts
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,51 @@ def test_malformed_query_string_on_a_page_gives_notices_not_errors():
     assert at.slider(key="tr_epochs").value == 30 and at.slider(key="tr_dropout").value == 0.8
     assert at.selectbox(key="tr_ds").value == "digits"
     assert texts(at).count("invalid value") == 5, "one notice per malformed value (the seed is the sidebar's)"
+
+
+def test_a_link_value_the_widget_cannot_hold_is_changed_with_a_notice(lang):
+    """Out of range (epochs 500 of 1-200), between steps (dropout 0.27 in steps of 0.05), widths out of
+    range: each is used as the nearest value it can take, and a notice in the learner's language says so."""
+    from conftest import page_path
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(page_path("52_training"), default_timeout=120)
+    at.session_state["force_cpu"] = True
+    at.session_state["lang"] = lang
+    for k, v in {"tr_epochs": "500", "tr_dropout": "0.27", "tr_hidden": "0,4096", "tr_bs": "64"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception
+    assert at.slider(key="tr_epochs").value == 200 and at.slider(key="tr_dropout").value == 0.25
+    said = sorted(w.value for w in at.warning)
+    if lang == "en":
+        expected = ["A layer width is a whole number from 1 to 1024, so “0\\,4096” is used as 1, 1024.",
+                    "The link set “tr_dropout” to 0\\.27, which is not one of its steps; the nearest, 0.25, is used instead.",
+                    "The link set “tr_epochs” to 500, outside its range of 1 to 200; 200 is used instead."]
+    else:
+        expected = ["Ссылка задаёт «tr_dropout» = 0\\.27, но такого шага у этой настройки нет; используется ближайшее значение 0.25.",
+                    "Ссылка задаёт «tr_epochs» = 500, а это вне диапазона от 1 до 200; используется 200.",
+                    "Ширина слоя — целое число от 1 до 1024, поэтому вместо «0\\,4096» используется 1, 1024."]
+    assert said == sorted(expected)
+    assert at.query_params["tr_epochs"] == "200" and at.query_params["tr_hidden"] == "1, 1024", "the link now holds what is used"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-10**15, 10**15), min_size=1, max_size=12))
+def test_read_widths_clamps_and_says_when(asked):
+    from app.widgets import read_widths
+
+    widths, clamped = read_widths(",".join(map(str, asked)), 1, 1024, 12)
+    assert widths == tuple(min(max(w, 1), 1024) for w in asked)
+    assert clamped == any(not 1 <= w <= 1024 for w in asked)
+
+
+@pytest.mark.parametrize("text, code", [("", "empty"), (" , ,", "empty"), ("64 32", "not_ints"), ("٣", "not_ints"),
+                                        ("1_000", "not_ints"), ("²", "not_ints"), ("1e3", "not_ints"), ("1," * 13, "too_many")])
+def test_read_widths_refuses_what_is_not_a_list_of_widths(text, code):
+    from app.widgets import read_widths
+    from core.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        read_widths(text, 1, 1024, 12)
+    assert err.value.code == code
