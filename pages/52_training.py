@@ -9,7 +9,6 @@ from app.controls import dataset_picker, model_controls, score_title, train_cont
 from app.i18n import t
 from app.page import start_page
 from app.text import escape_md, explain_md
-from app.text import explain_md
 from app.training import trained_job_or_note, training_panel
 from core.errors import InputError
 from core.evaluation import score_agreement
