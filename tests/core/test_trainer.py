@@ -235,3 +235,19 @@ def test_a_batch_size_of_one_is_refused_clearly():
     with pytest.raises(InputError, match="batch size of 1") as caught:
         next(fit(model_for(data), data, TrainConfig(batch_size=1)))
     assert caught.value.code == "batch_one"
+
+
+def test_every_public_name_in_the_trainer_is_used_by_the_app():
+    """No dead code: each function or class the trainer defines is used somewhere in core/, app/ or pages/."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from core import trainer
+
+    root = Path(__file__).resolve().parents[2]
+    source = "\n".join(p.read_text(encoding="utf-8") for d in ("core", "app", "pages") for p in (root / d).rglob("*.py"))
+    defined = [n for n, obj in vars(trainer).items() if not n.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+               and obj.__module__ == trainer.__name__]
+    unused = [n for n in defined if len(re.findall(rf"\b{n}\b", source)) < 2]  # the definition alone
+    assert not unused, unused
