@@ -10,7 +10,6 @@ import streamlit as st
 
 from app.i18n import current_lang, lookup, page_t, t
 from app.quiz import quiz
-from app.widgets import url_notices
 
 PARTS = ("idea", "play", "check", "code", "quiz")
 
@@ -33,8 +32,6 @@ def start_page(file: str) -> Page:
     T = page_t(stem)
     st.title(f"{T('icon')} {T('title')}")
     st.caption(T("lead"))
-    for key, raw in url_notices():
-        st.warning(t("url.bad_value", name=key, value=raw[:40]))
     tabs = st.tabs([t(f"tabs.{p}") for p in PARTS])
     page = Page(stem, T, *tabs)
     with page.idea:

@@ -22,9 +22,6 @@ from core.jobs import SLOTS, TrainingJob, probe_epoch_seconds
 POLL_SECONDS = 1.0
 JOBS_KEY = "_jobs"
 SEEN_KEY = "_jobs_seen_done"
-# Called from the UI once a job is done (kept for compatibility). Saving runs does not need it:
-# the run store listens to the job thread itself.
-FINISH_HOOKS: list[Callable[[str, TrainingJob], None]] = []
 
 
 # Seconds per epoch by what sets them (model, data shapes, batch, optimizer, device), shared by
@@ -279,8 +276,6 @@ def training_panel(
         if job.done and key not in seen:
             seen.add(key)
             remember_epoch_seconds(job)
-            for hook in FINISH_HOOKS:
-                hook(key, job)
             if job.status not in ("busy", "refused"):
                 st.rerun()  # redraw the whole page so post-training views appear
 

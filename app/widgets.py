@@ -15,7 +15,6 @@ import streamlit as st
 
 from core.errors import InputError
 
-NOTICES_KEY = "_url_notices"
 MAX_RAW = 200  # longer URL values are refused before parsing: no widget needs more
 QUOTE_CHARS = 40  # messages quote at most this much of what the learner typed or the link held
 
@@ -25,8 +24,7 @@ def _note_bad(key: str, raw: str) -> None:
     only appear on the next rerun, because the header is drawn before the widgets)."""
     from app.i18n import t
 
-    st.warning(t("url.bad_value", name=key, value=raw[:40]), icon="🔗")
-    st.session_state.setdefault(NOTICES_KEY + "_shown", []).append((key, raw))
+    st.warning(t("url.bad_value", name=key, value=quote(raw)), icon="🔗")
 
 
 def quote(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -243,13 +241,3 @@ def read_widths(text: str, lo: int = 1, hi: int = 1024, max_len: int = 12) -> tu
 def parse_int_list(raw: str, lo: int = 1, hi: int = 1024, max_len: int = 12) -> str:
     """ "64,32" → "64, 32", each width clamped into [lo, hi]; ValueError for anything else."""
     return ", ".join(map(str, read_widths(raw, lo, hi, max_len)[0]))
-
-
-# old private names, kept for pages that imported them
-_clamp_number, _parse_option = parse_number, parse_option
-
-
-def url_notices() -> list[tuple[str, str]]:
-    """Malformed URL values not yet shown. Each is now shown above its widget as soon as it is
-    read, so this is empty; kept for the pages that call it."""
-    return st.session_state.pop(NOTICES_KEY, [])

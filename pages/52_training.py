@@ -46,7 +46,6 @@ with page.play:
     base = DIGITS_CNN if model["model"] == "cnn" else DIGITS_MLP
     train = train_controls("tr_", base.train)
     recipe = Recipe(dataset=ds.name, **model, train=train)
-    st.session_state["last_recipe"] = recipe
     training_panel(
         "training",
         lambda: make_job(recipe, prepare_data(recipe, ds), page="52_training"),

@@ -10,7 +10,6 @@ from app import runs as run_store
 from app import widgets
 from app.charts import draw_chart, line_chart, scatter_chart
 from app.i18n import current_lang, page_t, t
-from app.widgets import url_notices
 from core.run_compare import export_rows, settings_diff, varying_settings
 from core.runstore import EPOCH_FIELDS, flatten
 
@@ -23,8 +22,6 @@ current_lang()
 T = page_t(STEM)
 st.title(f"{T('icon')} {T('title')}")
 st.caption(T("lead"))
-for key, raw in url_notices():
-    st.warning(t("url.bad_value", key=key, value=raw[:40]))
 
 store = run_store.store()
 if store.notice:

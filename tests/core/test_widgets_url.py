@@ -156,3 +156,17 @@ def test_read_widths_refuses_what_is_not_a_list_of_widths(text, code):
     with pytest.raises(InputError) as err:
         read_widths(text, 1, 1024, 12)
     assert err.value.code == code
+
+
+def test_a_long_bad_link_value_is_quoted_short_with_an_ellipsis():
+    from conftest import page_path
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(page_path("52_training"), default_timeout=120)
+    at.session_state["force_cpu"] = True
+    at.session_state["lang"] = "ru"
+    at.query_params["tr_epochs"] = "x" * 400
+    at.run()
+    assert not at.exception
+    said = [w.value for w in at.warning if "tr_epochs" in w.value]
+    assert said == ["В ссылке недопустимое значение «tr_epochs» (" + "x" * 39 + "…); используется значение по умолчанию."]
