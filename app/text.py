@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
-from app.i18n import explain
+from app.i18n import explain, t
 
 _ESCAPES = {ord(c): "\\" + c for c in string.punctuation}
 _ESCAPES.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})  # no line breaks: no headings, lists or code blocks
@@ -39,3 +39,9 @@ class _Escaped(Exception):
 def explain_md(exc: Exception, table: str = "errors", lang: str | None = None) -> str:
     """`app.i18n.explain`, safe for Markdown: the user text the error quotes is escaped."""
     return explain(_Escaped(exc), table, lang)
+
+
+def dataset_label(name: str) -> str:
+    """A built-in data set's name in the learner's language; any other name (an uploaded file's), escaped."""
+    label = t(f"common.datasets.{name}")
+    return escape_md(name) if label.startswith("⟨") else label

@@ -8,7 +8,7 @@ from app.code import show_code
 from app.controls import dataset_picker, model_controls, score_title, train_controls
 from app.i18n import t
 from app.page import start_page
-from app.text import escape_md, explain_md
+from app.text import dataset_label, explain_md
 from app.training import trained_job_or_note, training_panel
 from core.errors import InputError
 from core.evaluation import score_agreement
@@ -18,12 +18,6 @@ from core.trainer import EarlyStopping, fit
 
 page = start_page(__file__)
 T = page.T
-
-
-def dataset_name(name: str) -> str:
-    """A built-in set's name in the learner's language; an uploaded file's name, escaped for Markdown."""
-    label = t(f"common.datasets.{name}")
-    return escape_md(name) if label.startswith("⟨") else label
 
 
 def finite_scores(job) -> tuple[float, float] | None:
@@ -40,7 +34,7 @@ with page.play:
     if ds is None:
         st.info(T("need_data"))
         st.stop()
-    st.caption(T("data_caption", name=dataset_name(ds.name), n=len(ds.y), f=ds.num_features,
+    st.caption(T("data_caption", name=dataset_label(ds.name), n=len(ds.y), f=ds.num_features,
                  task=t(f"common.tasks.{ds.task}"), split=T("split_random" if ds.task == "regression" else "split_stratified")))
     model = model_controls("tr_", ds, DIGITS_MLP)
     base = DIGITS_CNN if model["model"] == "cnn" else DIGITS_MLP

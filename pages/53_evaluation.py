@@ -12,6 +12,7 @@ from app.code import show_code
 from app.controls import score_title
 from app.page import start_page
 from app.session import device, seed
+from app.text import dataset_label, escape_md
 from app.training import finished_job, training_panel
 from core.evaluation import (
     binary_curves,
@@ -99,7 +100,7 @@ def show_classification(job, y, y_hat, scores) -> None:
         threshold = widgets.slider("ev_thr", T("threshold"), 0.0, 1.0, 0.5, 0.01, help=T("threshold_help"))
     yb, sb = positive_scores(job.data.task, y, scores, positive)
     if yb.min() == yb.max():
-        st.warning(T("one_class_only", cls=names[positive]))
+        st.warning(T("one_class_only", cls=escape_md(names[positive])))
         return
     curves = binary_curves(yb, sb)
     pt = curve_point(yb, sb, threshold)
@@ -118,7 +119,7 @@ def show_classification(job, y, y_hat, scores) -> None:
         col.metric(T(key), f"{pt[key]:.3f}")
     for col, key in zip(m[3:], ("tp", "fp", "fn", "tn")):
         col.metric(key.upper(), pt[key], help=T(f"help_{key}"))
-    st.caption(T("threshold_caption", cls=names[positive], t=f"{threshold:.2f}", auc=f"{curves.roc_auc:.3f}",
+    st.caption(T("threshold_caption", cls=escape_md(names[positive]), t=f"{threshold:.2f}", auc=f"{curves.roc_auc:.3f}",
                  ap=f"{curves.average_precision:.3f}"))
 
     shape = job.data.source.image_shape
@@ -161,7 +162,7 @@ with page.play:
                             horizontal=True)
     if source == "trained":
         job = trained
-        st.caption(T("trained_caption", name=job.data.source.name, epochs=len(job.records)))
+        st.caption(T("trained_caption", name=dataset_label(job.data.source.name), epochs=len(job.records)))
     else:
         if trained is None:
             st.caption(T("no_trained"))
@@ -176,7 +177,7 @@ with page.play:
                        button_label=T("train_quick"))
         job = finished_job("evaluation")
         if job is not None and job.data.source.name != name:
-            st.info(T("other_dataset", name=job.data.source.name))
+            st.info(T("other_dataset", name=dataset_label(job.data.source.name)))
     if job is not None and not np.isfinite(np.asarray(predictions(job)[2], dtype=float)).all():
         st.error(T("not_finite"))  # a diverged run predicts NaN: nothing to evaluate
         job = None

@@ -77,7 +77,7 @@ def test_uses_the_model_trained_on_page_52():
     at = open_page("53_evaluation", "en", _jobs={"training": job})
     assert not at.exception
     assert at.radio(key="ev_src").value == "trained"
-    assert "The model trained on page 5.2: breast_cancer" in texts(at)
+    assert "The model trained on page 5.2: Breast cancer" in texts(at), "the set's name, not its internal key"
     assert int(metric(at, "TP")) + int(metric(at, "FN")) > 0
     at.radio(key="ev_src").set_value("quick").run()
     assert not at.exception and at.button(key="train_evaluation")
@@ -89,4 +89,7 @@ def test_a_diverged_model_does_not_crash_the_page():
     assert job.status == "diverged"
     at = open_page("53_evaluation", "en", _jobs={"training": job})
     assert not at.exception
-    assert at.error or "MSE" in texts(at)
+    from app.i18n import t
+
+    assert [e.value for e in at.error] == [t("53_evaluation.not_finite", lang="en")], "said, not scored"
+    assert not any(m.label == t("53_evaluation.mse", lang="en") for m in at.metric), "no metrics of NaN predictions"
