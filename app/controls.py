@@ -16,8 +16,16 @@ from core.preprocessing import SCALERS
 from core.recipes import Recipe
 from core.trainer import OPTIMIZERS, SCHEDULERS, TrainConfig
 
+# What each training widget can hold. Streamlit would show a default outside these as another value
+# (a select slider its first option), so the widgets refuse one, and a test draws every recipe.
 LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_CHOICES = (8, 16, 32, 64, 128, 256, 512)
+WD_CHOICES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1)
+CLIP_CHOICES = (0.0, 0.1, 0.5, 1.0, 5.0, 10.0)
+EPOCHS_RANGE = (1, 200)
+PATIENCE_RANGE = (0, 50)
+DROPOUT_RANGE = (0.0, 0.8, 0.05)  # min, max, step
+WIDTHS_RANGE = (1, 1024, 12)  # narrowest, widest, most layers
 
 
 def dataset_picker(prefix: str, allowed: tuple[str, ...] | None = None, csv: bool = True) -> Dataset | None:
@@ -58,12 +66,13 @@ def model_controls(prefix: str, ds: Dataset, default: Recipe) -> dict:
         scaler = widgets.select(f"{prefix}scaler", t("common.scaler"), list(SCALERS), value=default.scaler,
                                 format_func=lambda s: t(f"common.scalers.{s}"))
     with c2:
-        hidden = widgets.int_list(f"{prefix}hidden", t("common.hidden"), default.hidden, help=t("common.hidden_help"),
-                                  disabled=model == "cnn")
+        hidden = widgets.int_list(f"{prefix}hidden", t("common.hidden"), default.hidden, *WIDTHS_RANGE,
+                                  help=t("common.hidden_help"), disabled=model == "cnn")
         activation = widgets.select(f"{prefix}act", t("common.activation"), list(ACTIVATIONS),
                                     value=default.activation, disabled=model == "cnn")
     with c3:
-        dropout = widgets.slider(f"{prefix}dropout", t("common.dropout"), 0.0, 0.8, default.dropout, 0.05)
+        dropout = widgets.slider(f"{prefix}dropout", t("common.dropout"), *DROPOUT_RANGE[:2], default.dropout,
+                                 DROPOUT_RANGE[2])
         batch_norm = widgets.toggle(f"{prefix}bn", t("common.batch_norm"), default.batch_norm, disabled=model == "cnn")
     return dict(model=model, scaler=scaler, hidden=hidden, activation=activation, dropout=dropout,
                 batch_norm=batch_norm)
@@ -77,7 +86,7 @@ def train_controls(prefix: str, default: TrainConfig, advanced: bool = True) -> 
                                    format_func=lambda o: t(f"common.optimizers.{o}"))
         lr = widgets.select_slider(f"{prefix}lr", t("common.lr"), LR_CHOICES, value=default.lr, format_func=lambda v: f"{v:g}")
     with c2:
-        num_epochs = widgets.slider(f"{prefix}epochs", t("common.epochs"), 1, 200, default.num_epochs)
+        num_epochs = widgets.slider(f"{prefix}epochs", t("common.epochs"), *EPOCHS_RANGE, default.num_epochs)
         batch_size = widgets.select_slider(f"{prefix}bs", t("common.batch_size"), BATCH_CHOICES, value=default.batch_size)
     config = replace(default, optimizer=optimizer, lr=lr, num_epochs=num_epochs, batch_size=batch_size,
                      seed=seed(), device=str(device()))
@@ -86,13 +95,13 @@ def train_controls(prefix: str, default: TrainConfig, advanced: bool = True) -> 
     with c3:
         scheduler = widgets.select(f"{prefix}sched", t("common.scheduler"), SCHEDULERS, value=default.scheduler,
                                    format_func=lambda s: t(f"common.schedulers.{s}"))
-        weight_decay = widgets.select_slider(f"{prefix}wd", t("common.weight_decay"), (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1),
+        weight_decay = widgets.select_slider(f"{prefix}wd", t("common.weight_decay"), WD_CHOICES,
                                              value=default.weight_decay, format_func=lambda v: f"{v:g}")
     c4, c5, c6 = st.columns(3)
     with c4:
-        patience = widgets.slider(f"{prefix}pat", t("common.patience"), 0, 50, default.patience)
+        patience = widgets.slider(f"{prefix}pat", t("common.patience"), *PATIENCE_RANGE, default.patience)
     with c5:
-        clip = widgets.select_slider(f"{prefix}clip", t("common.clip"), (0.0, 0.1, 0.5, 1.0, 5.0, 10.0),
+        clip = widgets.select_slider(f"{prefix}clip", t("common.clip"), CLIP_CHOICES,
                                      value=default.clip_grad_norm, format_func=lambda v: f"{v:g}")
     with c6:
         amp = widgets.toggle(f"{prefix}amp", t("common.amp"), default.amp, help=t("common.amp_help"))

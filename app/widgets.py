@@ -121,8 +121,18 @@ def _number_parser(key: str, lo, hi, is_int: bool, step=None) -> Callable[[str],
     return parse
 
 
+def _check_default(key: str, value, options: Sequence | None = None, lo=None, hi=None) -> None:
+    """A default the widget cannot hold is a bug in the page or its recipe: Streamlit would show
+    another value (a select slider its first option) and the run would silently use that one."""
+    if options is not None and value not in options:
+        raise ValueError(f"widget {key!r}: the default {value!r} is not one of its options {tuple(options)}")
+    if lo is not None and not lo <= value <= hi:
+        raise ValueError(f"widget {key!r}: the default {value!r} is outside [{lo}, {hi}]")
+
+
 def slider(key: str, label: str, min_value, max_value, value, step=None, **kwargs):
     """`st.slider` for one int or float, synced with the URL."""
+    _check_default(key, value, lo=min_value, hi=max_value)
     is_int = isinstance(value, int) and not isinstance(value, bool)
     _seed(key, value, _number_parser(key, min_value, max_value, is_int, step))
     out = st.slider(label, min_value, max_value, step=step, key=key, **kwargs)
@@ -132,6 +142,7 @@ def slider(key: str, label: str, min_value, max_value, value, step=None, **kwarg
 
 def number(key: str, label: str, min_value, max_value, value, step=None, **kwargs):
     """`st.number_input`, clamped and synced with the URL."""
+    _check_default(key, value, lo=min_value, hi=max_value)
     is_int = isinstance(value, int) and not isinstance(value, bool)
     _seed(key, value, _number_parser(key, min_value, max_value, is_int))
     out = st.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
@@ -163,6 +174,7 @@ def eager_labels(options: Sequence, format_func: Callable[[Any], str]) -> Callab
 def select(key: str, label: str, options: Sequence, value=None, format_func=str, radio: bool = False, **kwargs):
     """`st.selectbox` (or `st.radio`) over `options`, synced with the URL by option value."""
     default = options[0] if value is None else value
+    _check_default(key, default, options)
     _seed(key, default, lambda raw: parse_option(options, raw))
     widget = st.radio if radio else st.selectbox
     out = widget(label, options, key=key, format_func=eager_labels(options, format_func), **kwargs)
@@ -172,6 +184,7 @@ def select(key: str, label: str, options: Sequence, value=None, format_func=str,
 
 def select_slider(key: str, label: str, options: Sequence, value, format_func=str, **kwargs):
     """`st.select_slider` over discrete `options` (log-spaced learning rates, say)."""
+    _check_default(key, value, options)
     _seed(key, value, lambda raw: parse_option(options, raw))
     out = st.select_slider(label, options, key=key, format_func=eager_labels(options, format_func), **kwargs)
     _publish(key, out, value)
@@ -192,6 +205,7 @@ def int_list(key: str, label: str, value: tuple[int, ...], lo: int = 1, hi: int 
     from app.i18n import t
 
     default_text = ", ".join(map(str, value))
+    _check_default(key, tuple(value), [read_widths(default_text, lo, hi, max_len)[0]])
 
     def from_url(raw: str) -> str:  # as the link wrote it when clamped, so the box's message explains it
         widths, clamped = read_widths(raw, lo, hi, max_len)

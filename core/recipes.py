@@ -38,7 +38,7 @@ class Recipe:
 
 DIGITS_MLP = Recipe()
 DIGITS_CNN = Recipe(model="cnn", scaler="none", dropout=0.25,
-                    train=TrainConfig(num_epochs=20, lr=2e-3, batch_size=64, scheduler="cosine"))
+                    train=TrainConfig(num_epochs=20, lr=3e-3, batch_size=64, scheduler="cosine"))
 
 
 def prepare_data(recipe: Recipe, dataset: Dataset | None = None) -> Splits:

@@ -6,7 +6,7 @@ import streamlit as st
 from app import widgets
 from app.charts import BoundaryPainter, draw_chart, line_chart
 from app.code import show_code
-from app.controls import LR_CHOICES, csv_uploader
+from app.controls import LR_CHOICES, WD_CHOICES, csv_uploader
 from app.i18n import explain, t
 from app.page import start_page
 from app.session import device, seed
@@ -44,7 +44,6 @@ from core.trainer import OPTIMIZERS, TrainConfig, fit
 
 page = start_page(__file__)
 T = page.T
-WD_CHOICES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1)
 
 
 def boundary_labels() -> dict[str, str]:

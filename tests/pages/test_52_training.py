@@ -134,3 +134,22 @@ def test_a_finished_run_teaches_the_estimate_its_real_epoch_time():
     said = next(c.value for c in at.caption if c.value.startswith("⏱"))
     assert "as measured on the last run" in said, said
     assert training.duration(0.009) == "9 ms" and training.duration(0.4) == "0.4 s" and training.duration(300) == "5.0 min"
+
+
+def test_a_cnn_link_opens_with_the_cnn_recipe_settings():
+    """?tr_model=cnn: the training widgets show DIGITS_CNN's own settings (its lr was not one of the
+    slider's choices, so the slider showed, and the run used, its minimum, 1e-4)."""
+    from conftest import page_path
+    from streamlit.testing.v1 import AppTest
+
+    from core.recipes import DIGITS_CNN
+
+    at = AppTest.from_file(page_path("52_training"), default_timeout=120)
+    at.session_state["force_cpu"] = True
+    at.query_params["tr_model"] = "cnn"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="tr_model").value == "cnn"
+    assert at.select_slider(key="tr_lr").value == DIGITS_CNN.train.lr
+    assert at.slider(key="tr_epochs").value == DIGITS_CNN.train.num_epochs
+    assert at.selectbox(key="tr_sched").value == DIGITS_CNN.train.scheduler
