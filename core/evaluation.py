@@ -23,9 +23,9 @@ def r2_score_torch(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
     """R² = 1 − SS_res / SS_tot in float64, as a 0-d tensor (no host sync).
 
     As sklearn's `r2_score`: NaN for fewer than two samples, and for a constant target 1.0 for a
-    perfect prediction, else 0.0 (force_finite). "Constant" is sklearn's relative test for constant features, so a constant such as
-    0.1, whose float mean is an ulp off, counts too (where sklearn's own exact test leaves a
-    SS_tot of ~1e-33 and an R² of ~-1e27)."""
+    perfect prediction, else 0.0 (force_finite). "Constant" is sklearn's relative test for constant
+    features, so a constant such as 0.1, whose float mean is an ulp off, counts too (there sklearn's
+    exact test sees a SS_tot of ~1e-33 and gives an R² of ~-1e27)."""
     t, p = widen(y_true.reshape(-1)), widen(y_pred.reshape(-1))
     n = t.numel()
     mean = t.mean()
@@ -150,7 +150,7 @@ def score_agreement(model: nn.Module, X: torch.Tensor, y: torch.Tensor, task: st
 
 # --- from scratch, in torch: the Check tab compares these with sklearn -----------------------
 
-def class_indices(labels, num_classes: int, name: str = "labels") -> torch.Tensor:
+def _class_indices(labels, num_classes: int, name: str = "labels") -> torch.Tensor:
     """`labels` as a flat long tensor, refused unless every one is a whole number in [0, num_classes)."""
     arr = np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels).reshape(-1)
     if arr.dtype.kind not in "biuf":
@@ -172,7 +172,7 @@ def confusion_matrix_torch(y_true, y_pred, num_classes: int) -> torch.Tensor:
     """(C, C) counts, rows = true class, columns = predicted class, via one bincount.
 
     Labels outside [0, C), fractions and NaN are refused (InputError) rather than counted in a wrong cell."""
-    t, p = class_indices(y_true, num_classes, "y_true"), class_indices(y_pred, num_classes, "y_pred")
+    t, p = _class_indices(y_true, num_classes, "y_true"), _class_indices(y_pred, num_classes, "y_pred")
     if len(t) != len(p):
         raise InputError("label_lengths", f"y_true has {len(t)} labels and y_pred {len(p)}", n_true=len(t), n_pred=len(p))
     return torch.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
