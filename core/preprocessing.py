@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import torch
 
+CHUNK = 1024  # rows (or columns) widened to float64 at a time, so image data never doubles in memory
+
+
+def wide_dtype(X: torch.Tensor) -> torch.dtype:
+    """float64 for statistics and arithmetic, as sklearn's accumulators (float32 on MPS, which has no float64)."""
+    return torch.float32 if X.device.type == "mps" else torch.float64
+
 
 def widen(X: torch.Tensor) -> torch.Tensor:
-    """X in float64 for statistics and arithmetic (float32 on MPS, which has no float64)."""
-    return X.to(torch.float32 if X.device.type == "mps" else torch.float64)
+    return X.to(wide_dtype(X))
 
 
 def _unit_where(constant: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -19,7 +25,7 @@ def _unit_where(constant: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 def _near_zero(scale: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """sklearn's `_handle_zeros_in_scale` test: a spread below 10 ulps of 1 in `dtype` is no spread."""
-    return scale < 10 * torch.finfo(dtype).eps
+    return scale < 10 * torch.finfo(dtype if dtype.is_floating_point else torch.float64).eps
 
 
 def is_constant_feature(var: torch.Tensor, mean: torch.Tensor, n: int) -> torch.Tensor:
@@ -40,12 +46,12 @@ class Scaler:
         self.center: torch.Tensor | None = None
         self.scale: torch.Tensor | None = None
 
-    def _stats(self, X: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-        """(center, scale) of the widened X; `dtype` is the input's own, for sklearn's cut-offs."""
-        return torch.zeros(1, dtype=X.dtype), torch.ones(1, dtype=X.dtype)
+    def _stats(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(center, scale) per column, in float64."""
+        return torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)
 
     def fit(self, X: torch.Tensor) -> Scaler:
-        self.center, self.scale = self._stats(widen(X), X.dtype)
+        self.center, self.scale = self._stats(X)
         return self
 
     def _check(self) -> None:
@@ -53,8 +59,11 @@ class Scaler:
             raise RuntimeError(f"{type(self).__name__} must be fitted before transform")
 
     def _apply(self, X: torch.Tensor, fn) -> torch.Tensor:
-        out = fn(widen(X), self.center.to(X.device), self.scale.to(X.device))
-        return out.to(X.dtype if X.is_floating_point() else torch.get_default_dtype())
+        """fn(x, center, scale) in float64, CHUNK rows at a time, cast back to X's dtype."""
+        center, scale = self.center.to(X.device), self.scale.to(X.device)
+        dtype = X.dtype if X.is_floating_point() else torch.get_default_dtype()
+        parts = [fn(widen(rows), center, scale).to(dtype) for rows in X.split(CHUNK)]
+        return torch.cat(parts) if parts else X.to(dtype)
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:
         self._check()
@@ -77,11 +86,14 @@ class StandardScaler(Scaler):
 
     name = "zscore"
 
-    def _stats(self, X, dtype):
+    def _stats(self, X):
         n = X.shape[0]
-        mean = X.sum(dim=0) / n
-        dev = X - mean
-        var = ((dev**2).sum(dim=0) - dev.sum(dim=0) ** 2 / n) / n  # corrected two-pass, as sklearn
+        mean = X.sum(dim=0, dtype=wide_dtype(X)) / n
+        dev_sum, sq_sum = torch.zeros_like(mean), torch.zeros_like(mean)
+        for rows in X.split(CHUNK):
+            dev = widen(rows) - mean
+            dev_sum, sq_sum = dev_sum + dev.sum(dim=0), sq_sum + (dev * dev).sum(dim=0)
+        var = (sq_sum - dev_sum**2 / n) / n  # the corrected two-pass algorithm, as sklearn
         return mean, _unit_where(is_constant_feature(var, mean, n), var.clamp_min(0).sqrt())
 
 
@@ -90,9 +102,10 @@ class MinMaxScaler(Scaler):
 
     name = "minmax"
 
-    def _stats(self, X, dtype):
-        lo, hi = X.min(dim=0).values, X.max(dim=0).values
-        return lo, _unit_where(_near_zero((hi - lo).to(dtype), dtype), hi - lo)  # sklearn: range in X's dtype
+    def _stats(self, X):
+        lo, hi = X.min(dim=0).values, X.max(dim=0).values  # exact in any dtype
+        spread = widen(hi) - widen(lo)
+        return widen(lo), _unit_where(_near_zero(hi - lo, X.dtype), spread)  # sklearn: the cut-off on X's dtype
 
 
 class RobustScaler(Scaler):
@@ -100,9 +113,10 @@ class RobustScaler(Scaler):
 
     name = "robust"
 
-    def _stats(self, X, dtype):
-        q = torch.quantile(X, torch.tensor([0.25, 0.5, 0.75], dtype=X.dtype, device=X.device), dim=0)
-        return q[1], _unit_where(_near_zero(q[2] - q[0], X.dtype), q[2] - q[0])  # sklearn: IQR in float64
+    def _stats(self, X):
+        levels = torch.tensor([0.25, 0.5, 0.75], dtype=wide_dtype(X), device=X.device)
+        q = torch.cat([torch.quantile(widen(part), levels, dim=0) for part in X.split(CHUNK, dim=1)], dim=1)
+        return q[1], _unit_where(_near_zero(q[2] - q[0], q.dtype), q[2] - q[0])  # sklearn: the IQR in float64
 
 
 SCALERS: dict[str, type[Scaler]] = {
