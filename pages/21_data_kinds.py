@@ -8,7 +8,7 @@ from scipy.fft import dct
 
 from app.charts import draw_chart, heatmap, histogram, line_chart
 from app.code import show_code
-from app.i18n import current_lang, explain
+from app.i18n import current_lang, explain, t
 from app.page import start_page
 from app.widgets import select, slider
 from core import audio, text, timeseries
@@ -77,7 +77,7 @@ def spectro(df: pd.DataFrame, x: str, y: str, value: str, title: str, x_title: s
 
 
 def show_tabular() -> None:
-    name = select("dk_table", T("labels.table"), TABLES)
+    name = select("dk_table", T("labels.table"), TABLES, format_func=lambda n: t(f"common.datasets.{n}"))
     df = table(name)
     st.caption(T("tabular_caption", rows=len(df), cols=df.shape[1] - 1))
     st.dataframe(df.head(8), width="stretch")

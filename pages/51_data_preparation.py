@@ -21,7 +21,7 @@ from core.data_prep import (
     throughput_suite,
 )
 from core.datasets import load_dataset
-from core.preprocessing import MinMaxScaler, RobustScaler, StandardScaler, _safe_scale
+from core.preprocessing import MinMaxScaler, RobustScaler, StandardScaler, is_constant_feature
 
 LEAK_SETS = ("wine", "breast_cancer", "diabetes")
 BATCHES = (16, 32, 64, 128, 256, 512, 1024)
@@ -167,5 +167,5 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(StandardScaler, MinMaxScaler, RobustScaler, _safe_scale, scale_feature, leakage_experiment,
+    show_code(StandardScaler, MinMaxScaler, RobustScaler, is_constant_feature, scale_feature, leakage_experiment,
               make_loader, measure_throughput)
