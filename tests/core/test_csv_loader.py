@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from core.csv_loader import CSVError, load_csv
+from core.csv_loader import MIN_PER_CLASS, CSVError, load_csv
 
 GOOD = b"a,b,label\n" + b"".join(f"{i},{i * 2},{i % 2}\n".encode() for i in range(30))
 
@@ -167,12 +167,16 @@ def test_the_size_limit_reads_in_each_language():
 def test_a_class_too_rare_for_a_stratified_split_is_refused_before_scikit_learn_sees_it():
     from core.datasets import make_splits
 
-    rows = "".join(f"{i},{['a', 'b', 'c'][i % 3] if i < 60 else 'd'}\n" for i in range(66))  # 'd' has 6 rows
+    rows = "".join(f"{i},{['a', 'b', 'c'][i % 3] if i < 60 else 'd'}\n" for i in range(69))  # 'd' has 9 rows
     exc = _refusal(("x,label\n" + rows).encode())
-    assert exc.code == "rare_class" and exc.params["value"] == "d" and exc.params["count"] == 6
-    for seed in range(20):  # the loader's minimum is enough for the app's 70/15/15 split, whatever the seed
-        rows = "".join(f"{i},{i % 5}\n" for i in range(5 * 7))
+    assert exc.code == "rare_class" and exc.params["value"] == "d" and exc.params["count"] == 9
+    for k in (2, 3, 5, 8, 20):  # the loader's minimum is enough for the app's splits, whatever the seed
+        rows = "".join(f"{i},{i % k}\n" for i in range(k * MIN_PER_CLASS))
         ds = load_csv(("x,label\n" + rows).encode())
-        s = make_splits(ds, seed=seed)
-        for part in (s.y_train, s.y_val, s.y_test):
-            assert set(part.tolist()) == set(range(5)), "every class in every split"
+        for seed in range(5):
+            s = make_splits(ds, seed=seed)  # 5.2: 70/15/15
+            for part in (s.y_train, s.y_val, s.y_test):
+                assert set(part.tolist()) == set(range(k)), "every class in every split"
+            for ratio in (0.1, 0.35, 0.6):  # 3.1's test share slider
+                s = make_splits(ds, val_frac=ratio, test_frac=0.0, seed=seed)
+                assert set(s.y_train.tolist()) == set(s.y_val.tolist()) == set(range(k))
