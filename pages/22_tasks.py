@@ -144,7 +144,8 @@ def clustering_settings() -> dict:
     with c3:
         eps = slider("kt_eps", T("labels.eps"), 0.05, 1.0, 0.3, step=0.05)
         min_samples = slider("kt_min", T("labels.min_samples"), 2, 20, 5)
-        linkage = select("kt_link", T("labels.linkage"), ("ward", "average", "complete", "single"))
+        linkage = select("kt_link", T("labels.linkage"), ("ward", "average", "complete", "single"),
+                         format_func=lambda m: T(f"linkages.{m}"))
     return {"shape": shape, "noise": noise, "algorithm": algorithm, "k": k, "eps": eps, "min_samples": min_samples,
             "linkage": linkage}
 

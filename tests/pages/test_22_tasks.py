@@ -73,3 +73,14 @@ def test_q_learning_reaches_the_goal_and_draws_the_policy(lang):
     assert not at.exception
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert len(charts) >= 2, "reward curve and policy grid"
+
+
+def test_linkage_methods_are_named_in_the_learners_language(lang):
+    at = open_page(STEM, lang)
+    at.radio(key="kt_section").set_value("clustering").run()
+    at.selectbox(key="kt_algo").set_value("agglomerative").run()
+    link = at.selectbox(key="kt_link")
+    assert link.options == [t(f"{STEM}.linkages.{m}", lang=lang) for m in ("ward", "average", "complete", "single")]
+    assert "ward" not in link.options
+    link.set_value("single").run()
+    assert not at.exception and at.selectbox(key="kt_link").value == "single"
