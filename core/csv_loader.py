@@ -103,8 +103,8 @@ def load_csv(
     task = _infer_task(y_col) if task == "auto" else task
     sized = [c for c in numeric if c != target or task == "regression"]  # class labels are only names
     magnitude = np.abs(df[sized].to_numpy(dtype=np.float64))
-    _refuse(magnitude > MAX_ABS, sized, "huge_values", f"cells beyond ±{MAX_ABS:g}", limit=f"{MAX_ABS:g}",
-            largest=f"{magnitude.max(initial=0):.3g}")
+    _refuse(magnitude > MAX_ABS, sized, "huge_values", f"cells beyond ±{MAX_ABS:g}", limit=MAX_ABS,
+            largest=float(magnitude.max(initial=0)))
     X = np.array(features.to_numpy(dtype=np.float32), copy=True)  # a writable copy: pandas may hand out a read-only view
     if len(df) < MIN_ROWS:
         raise CSVError("too_few_rows", f"only {len(df)} rows", rows=len(df), minimum=MIN_ROWS)
