@@ -52,13 +52,21 @@ def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
     """Put the URL's value (or the default) into session state before the widget is drawn.
 
     The URL wins when the widget is new to the session, and also when the URL now holds a value
-    this session neither read nor wrote: a link pasted into a tab whose session lives on."""
+    this session neither read nor wrote: a link pasted into a tab whose session lives on.
+
+    Otherwise the value the session holds is set again, so Streamlit sends it to the browser. After
+    a run that ended before drawing the widget (the 5.2 page stops while it waits for a CSV; an
+    error does the same), the server keeps the value but the browser has dropped the widget, and a
+    widget drawn without a value sent shows Streamlit's own default, its minimum or first option,
+    and sends that back: every training setting fell to its minimum when the dataset went to CSV.
+    Setting the key again on every run is Streamlit's documented way to keep a widget's state."""
     try:
         raw = st.query_params.get(key)
     except Exception:
         raw = None
     seen = st.session_state.setdefault(SEEN_KEY, {})
     if key in st.session_state and (raw is None or raw == seen.get(key)):
+        st.session_state[key] = st.session_state[key]
         return
     seen[key] = raw
     st.session_state[key] = parse_or_default(raw, default, parse, lambda bad: _note_bad(key, bad))

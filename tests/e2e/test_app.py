@@ -107,3 +107,58 @@ def test_a_huge_learning_rate_says_diverged(page, server):
     alert.wait_for(timeout=60_000)
     assert "too large" in alert.inner_text()
     assert page.locator(EXCEPTION).count() == 0
+
+
+SETTINGS_URL = "?tr_epochs=50&tr_lr=0.01&tr_bs=128&tr_dropout=0.3&tr_opt=sgd&tr_scaler=minmax&tr_hidden=32%2C+16"
+SETTINGS_SHOWN = {"Epochs": "50", "Learning rate": "0.01", "Batch size": "128", "Dropout": "0.30", "Optimizer": "SGD",
+                  "Feature scaling": "Min-max", "Hidden layer widths": "32, 16"}
+
+
+def settings_shown(page) -> dict[str, str]:
+    """The 5.2 training settings as the browser shows them (absent ones left out)."""
+    shown = {}
+    for label in ("Epochs", "Learning rate", "Batch size", "Dropout"):
+        box = page.locator("[data-testid=stSlider]", has_text=label)
+        if box.count():
+            shown[label] = box.first.locator("[data-testid=stSliderThumbValue]").first.inner_text()
+    for label in ("Optimizer", "Feature scaling"):
+        combo = page.get_by_role("combobox", name=label)
+        if combo.count():
+            shown[label] = combo.first.input_value()
+    widths = page.get_by_label("Hidden layer widths", exact=True)
+    if widths.count():
+        shown["Hidden layer widths"] = widths.first.input_value()
+    return shown
+
+
+def expect_settings(page, when: str, timeout: float = 30) -> None:
+    """A widget drawn from session state is painted with Streamlit's default a moment before its
+    value arrives, so wait for the values; the failure names what the browser still shows."""
+    deadline = time.time() + timeout
+    while (shown := settings_shown(page)) != SETTINGS_SHOWN:
+        assert time.time() < deadline, f"{when}: the browser shows {shown}, not {SETTINGS_SHOWN}"
+        page.wait_for_timeout(200)
+
+
+def choose_dataset(page, name: str) -> None:
+    page.get_by_role("combobox", name="Dataset").first.click()
+    page.get_by_role("option", name=name, exact=True).click()
+    wait_idle(page)
+
+
+def test_a_dataset_change_keeps_every_training_setting(page, server):
+    """Choosing "My CSV file" stops the page until a file comes, so the settings are not drawn for a
+    run; they used to come back at their minimum (1 epoch, lr 1e-4, batch 8, SGD, no scaling)."""
+    open_page(page, server, "training", SETTINGS_URL)
+    play_tab(page)
+    expect_settings(page, "opened from the link")
+    choose_dataset(page, "My CSV file")
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{i % 2}\n" for i in range(60))
+    page.locator("[data-testid=stFileUploader] input[type=file]").first.set_input_files(
+        files=[{"name": "ok.csv", "mimeType": "text/csv", "buffer": ("a,b,label\n" + rows).encode()}])
+    wait_idle(page)
+    expect_settings(page, "after a CSV upload")
+    choose_dataset(page, "Wine")
+    expect_settings(page, "back to a built-in set")
+    assert "tr_epochs=50" in page.url and "tr_opt=sgd" in page.url, page.url
+    assert page.locator(EXCEPTION).count() == 0

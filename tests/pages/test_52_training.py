@@ -153,3 +153,40 @@ def test_a_cnn_link_opens_with_the_cnn_recipe_settings():
     assert at.select_slider(key="tr_lr").value == DIGITS_CNN.train.lr
     assert at.slider(key="tr_epochs").value == DIGITS_CNN.train.num_epochs
     assert at.selectbox(key="tr_sched").value == DIGITS_CNN.train.scheduler
+
+
+SETTINGS = {  # key: (widget kind, a value that is not the default)
+    "tr_epochs": ("slider", 50), "tr_lr": ("select_slider", 0.01), "tr_bs": ("select_slider", 128),
+    "tr_dropout": ("slider", 0.3), "tr_opt": ("selectbox", "sgd"), "tr_scaler": ("selectbox", "minmax"),
+    "tr_hidden": ("text_input", "32, 16"), "tr_act": ("selectbox", "tanh"), "tr_bn": ("toggle", True),
+    "tr_sched": ("selectbox", "cosine"), "tr_wd": ("select_slider", 1e-4), "tr_pat": ("slider", 5),
+    "tr_clip": ("select_slider", 1.0), "tr_amp": ("toggle", True),
+}
+
+
+def _assert_settings_kept(at, when: str) -> None:
+    """Each setting holds its value, and the server sends it with the widget. A widget that was not
+    drawn in the last run is new to the browser, which shows the value sent with it (`set_value`)
+    or else Streamlit's own default, the minimum or first option: 1 epoch, lr 1e-4, batch 8, SGD."""
+    for key, (kind, value) in SETTINGS.items():
+        widget = getattr(at, kind)(key=key)
+        assert widget.value == value, f"{when}: {key} is {widget.value!r}, not {value!r}"
+        assert widget.proto.set_value, f"{when}: {key} is drawn without its value; the browser shows its minimum"
+
+
+def test_a_dataset_change_keeps_every_other_setting(lang):
+    at = open_page("52_training", lang)
+    for key, (kind, value) in SETTINGS.items():
+        getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception
+    at.selectbox(key="tr_ds").set_value("csv").run()  # the page waits for a file: no settings drawn
+    assert not [s for s in at.slider if s.key == "tr_epochs"]
+    at.selectbox(key="tr_ds").set_value("wine").run()
+    _assert_settings_kept(at, "back to a built-in set")
+    at.selectbox(key="tr_ds").set_value("csv").run()
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{i % 2}\n" for i in range(60))
+    at.file_uploader(key="tr_csv").upload("ok.csv", ("a,b,label\n" + rows).encode(), "text/csv").run()
+    assert not at.exception
+    _assert_settings_kept(at, "after a CSV upload")
+    assert {k: at.query_params[k] for k in ("tr_epochs", "tr_opt", "tr_hidden")} == {
+        "tr_epochs": "50", "tr_opt": "sgd", "tr_hidden": "32, 16"}, "the link still holds them"
