@@ -105,8 +105,13 @@ def render(result: CheckResult, lang: str, ex: Exercise | None = None, most: int
 
     ex = ex or get(result.exercise)
     lines = [("✓ " if result.passed else "✗ ") + status_message(result, lang)]
-    targeted_first = sorted(result.failures, key=lambda o: not o.message.startswith("mistake."))
-    for outcome in targeted_first[:most]:
+    # targeted messages first, and different messages before a repeat of one already shown
+    seen: set[str] = set()
+    ranked = []
+    for o in sorted(result.failures, key=lambda o: not o.message.startswith("mistake.")):
+        ranked.append((o.message in seen, len(ranked), o))
+        seen.add(o.message)
+    for _, _, outcome in sorted(ranked, key=lambda r: r[:2])[:most]:
         lines += ["", text("ui.failed_check", lang, check=case_name(outcome.check, lang)),
                   f"- {text('ui.input', lang)}: `{outcome.inputs}`",
                   f"- {text('ui.expected', lang)}: `{outcome.expected}`",
