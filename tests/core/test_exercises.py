@@ -80,6 +80,8 @@ WRONG = {
             buf = momentum * buf + (1 - momentum) * grad
             return param - lr * buf, buf
         """, "dampening"),
+    # --- parts 2-3 (2.1-3.4) ---
+    # --- parts 4-5 (4.1-5.4) ---
 }
 
 
