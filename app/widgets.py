@@ -46,6 +46,7 @@ def _note_changed(key: str, raw: str, used: str, lo, hi) -> None:
 
 
 SEEN_KEY = "_url_seen"  # per widget: the URL value this session last read or wrote
+LAST_KEY = "_url_last"  # per widget: its value when last drawn, for when Streamlit drops the widget's own
 
 
 def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
@@ -59,17 +60,35 @@ def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
     error does the same), the server keeps the value but the browser has dropped the widget, and a
     widget drawn without a value sent shows Streamlit's own default, its minimum or first option,
     and sends that back: every training setting fell to its minimum when the dataset went to CSV.
-    Setting the key again on every run is Streamlit's documented way to keep a widget's state."""
+    Setting the key again on every run is Streamlit's documented way to keep a widget's state.
+
+    A run that ends normally without the widget (another page was open) makes Streamlit drop its
+    value, and the URL has lost it too; then the value it had when last drawn comes back."""
     try:
         raw = st.query_params.get(key)
     except Exception:
         raw = None
     seen = st.session_state.setdefault(SEEN_KEY, {})
-    if key in st.session_state and (raw is None or raw == seen.get(key)):
-        st.session_state[key] = st.session_state[key]
-        return
+    if raw is None or raw == seen.get(key):  # the URL holds nothing new
+        last = remembered()
+        if key in st.session_state or key in last:
+            st.session_state[key] = st.session_state[key] if key in st.session_state else last[key]
+            return
     seen[key] = raw
     st.session_state[key] = parse_or_default(raw, default, parse, lambda bad: _note_bad(key, bad))
+
+
+def remembered() -> dict[str, Any]:
+    """Each widget's value when last drawn, by key (kept while Streamlit drops the widget's own)."""
+    return st.session_state.setdefault(LAST_KEY, {})
+
+
+def forget(keys) -> None:
+    """Drop the remembered values of `keys`, so that their widgets take the URL's value or the
+    default (reopening a run: a setting absent from its link was at its default)."""
+    last = remembered()
+    for key in keys:
+        last.pop(key, None)
 
 
 def parse_or_default(raw: str | None, default: Any, parse: Callable[[str], Any],
@@ -88,6 +107,8 @@ def parse_or_default(raw: str | None, default: Any, parse: Callable[[str], Any],
 
 
 def _publish(key: str, value: Any, default: Any, fmt: Callable[[Any], str] = str) -> None:
+    """After drawing: remember the widget's value, and write it to the URL unless it is the default."""
+    remembered()[key] = st.session_state.get(key, value)
     try:
         seen = st.session_state.setdefault(SEEN_KEY, {})
         if value == default:

@@ -209,6 +209,7 @@ with tab_manage:
             else:
                 for key in run_store.widget_keys_to_reset(target.query, st.session_state):
                     del st.session_state[key]  # so the page's widgets re-read the run's values from the URL
+                widgets.forget(run_store.widget_keys_to_reset(target.query, widgets.remembered()))
                 st.switch_page(str(path), query_params=target.query)
 
 assert set(EPOCH_FIELDS) >= set(CURVES)

@@ -162,3 +162,21 @@ def test_a_dataset_change_keeps_every_training_setting(page, server):
     expect_settings(page, "back to a built-in set")
     assert "tr_epochs=50" in page.url and "tr_opt=sgd" in page.url, page.url
     assert page.locator(EXCEPTION).count() == 0
+
+
+def test_training_settings_survive_a_visit_to_another_page(page, server):
+    """The sidebar opens a page without the last one's query, and Streamlit drops the values of
+    widgets a finished run did not draw; 5.2's settings come back as they were."""
+    open_page(page, server, "training", SETTINGS_URL)
+    play_tab(page)
+    expect_settings(page, "opened from the link")
+    for title, path in (("Evaluation", "evaluation"), ("Training", "training")):
+        more = page.locator("[data-testid=stSidebarNavViewButton]")
+        if more.count() and "more" in more.first.inner_text().lower():  # the nav is collapsed: "View 11 more"
+            more.first.click()
+        page.locator("[data-testid=stSidebarNav] a", has_text=title).first.click()
+        page.wait_for_url(re.compile(rf"/{path}(\?|$)"), timeout=60_000)
+        wait_idle(page)
+    play_tab(page)
+    expect_settings(page, "back from 5.3")
+    assert "tr_epochs=50" in page.url, page.url

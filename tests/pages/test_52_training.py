@@ -190,3 +190,26 @@ def test_a_dataset_change_keeps_every_other_setting(lang):
     _assert_settings_kept(at, "after a CSV upload")
     assert {k: at.query_params[k] for k in ("tr_epochs", "tr_opt", "tr_hidden")} == {
         "tr_epochs": "50", "tr_opt": "sgd", "tr_hidden": "32, 16"}, "the link still holds them"
+
+
+def test_settings_come_back_after_a_visit_to_another_page(lang):
+    """Through the router: a page switch ends runs without the 5.2 widgets, so Streamlit drops their
+    values and the link loses them; the values they had when last drawn come back."""
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
+    at.session_state["lang"], at.session_state["force_cpu"] = lang, True
+    at.run()
+    at.switch_page("../pages/52_training.py").run()
+    for key, (kind, value) in SETTINGS.items():
+        getattr(at, kind)(key=key).set_value(value).run()
+    at.switch_page("../pages/91_roadmap.py").run()
+    assert "tr_epochs" not in at.session_state, "Streamlit dropped it"
+    for key in SETTINGS:  # as the browser does: the sidebar link opens a page without the last one's query
+        del at.query_params[key]
+    at.switch_page("../pages/52_training.py").run()
+    assert not at.exception
+    for key, (kind, value) in SETTINGS.items():
+        assert getattr(at, kind)(key=key).value == value, key
+    assert at.query_params["tr_epochs"] == "50", "and the link has them again"

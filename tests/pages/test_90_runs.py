@@ -188,3 +188,25 @@ def test_every_run_keeps_its_name_in_the_reopen_picker_whatever_is_compared(db, 
     assert not at.exception
     options = at.selectbox(key="rn_reload_pick").options
     assert len(options) == 3 and all("·" in o for o in options), options
+
+
+def test_reopening_a_run_resets_settings_it_had_at_their_default(db):
+    """5.2 remembers each setting's last value across page visits; reopening a run forgets them, so
+    a setting absent from the run's link (it was at its default) is at its default again."""
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
+    at.session_state["force_cpu"] = True
+    at.run()
+    at.switch_page("../pages/52_training.py").run()
+    at.selectbox(key="tr_ds").set_value("iris").run()
+    at.slider(key="tr_epochs").set_value(2).run()
+    at.button(key="train_training").click().run()
+    wait_for_jobs(at)
+    default_dropout = at.slider(key="tr_dropout").value
+    at.slider(key="tr_dropout").set_value(0.5).run()  # the learner moves on
+    at.switch_page("../pages/90_runs.py").run()
+    at.button(key="rn_reload").click().run()
+    assert not at.exception
+    assert at.slider(key="tr_epochs").value == 2 and at.slider(key="tr_dropout").value == default_dropout
