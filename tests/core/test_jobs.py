@@ -1,5 +1,6 @@
 """Background jobs: threads, stop, busy slots, and checkpoints that never unpickle code."""
 import io
+import math
 import os
 import pickle
 from dataclasses import replace
@@ -128,5 +129,5 @@ def test_probe_epoch_seconds_times_the_real_model_on_a_slice():
 
     job = make_job(DIGITS_MLP)
     seconds = probe_epoch_seconds(job, batches=2)
-    assert seconds > 0 and seconds == seconds  # a positive, finite number (no bound on it: these machines are noisy)
+    assert math.isfinite(seconds) and seconds > 0  # no upper bound: these machines are noisy
     assert job.status == "pending" and job.model is None and not job.records, "the job itself is untouched"

@@ -9,9 +9,9 @@ from conftest import texts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.controls import LR_CHOICES
 from app.widgets import MAX_RAW, parse_bool, parse_int_list, parse_number, parse_option, parse_or_default
 
-LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 NASTY = st.one_of(
     st.text(max_size=300),
     st.sampled_from(["nan", "inf", "-inf", "1e400", "-1e400", "0x10", "", " ", "1,2,,3", "9" * 5000, "1e-400", "½", "٣",

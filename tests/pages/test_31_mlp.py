@@ -3,6 +3,8 @@ import json
 
 from conftest import open_page, texts, wait_for_jobs
 
+from app.i18n import t
+
 
 def chart_specs(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")]
@@ -26,7 +28,8 @@ def test_renders_all_five_parts(lang):
     shown = texts(at)
     # default: features x1, x2 → hidden 32, 32, 32 → one logit: (2·32+32) + 2·(32·32+32) + (32+1) = 2241
     assert "2,241" in shown
-    assert "0.00e+00" in shown, "feature crosses equal PolynomialFeatures"
+    poly = next(m.value for m in at.metric if m.label in (t("31_mlp.check.poly", lang=lang),))
+    assert float(poly) < 1e-6, f"feature crosses equal PolynomialFeatures, shown {poly}"
 
 
 def test_moving_widgets_changes_parameter_count_and_data():

@@ -1,5 +1,8 @@
 """5.2 Training: widgets build the run, training shows charts and a summary, in EN and RU."""
+import pytest
 from conftest import open_page, texts, wait_for_jobs
+
+from app.i18n import t
 
 
 def test_renders_all_five_parts(lang):
@@ -23,7 +26,12 @@ def test_training_runs_and_reports(lang):
     assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпох" in shown)
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart"), "live charts drawn"
     # the Check tab compares the loop's score with sklearn's on the same predictions
-    assert "0.00e+00" in shown
+    shown_metrics = {m.label: m.value for m in at.metric}
+    label = lambda key: t(f"52_training.{key}", lang=lang)
+    ours, ref = float(shown_metrics[label("ours_score")]), float(shown_metrics[label("sklearn_score")])
+    best = next(r for r in job.records if r.epoch == job.best.best_epoch)
+    assert ours == pytest.approx(best.val_score, abs=1e-6), "the loop's score is the best epoch's val accuracy"
+    assert abs(ours - ref) < 1e-6 and float(shown_metrics[label("difference")]) < 1e-6
 
 
 def test_diverging_learning_rate_gives_a_clear_message():
