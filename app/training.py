@@ -15,7 +15,8 @@ import streamlit as st
 
 from app import runs
 from app.charts import draw_chart, history_charts
-from app.i18n import explain, t
+from app.i18n import t
+from app.text import escape_md, explain_md
 from core import limits as hosted
 from core.jobs import SLOTS, TrainingJob, probe_epoch_seconds
 
@@ -93,7 +94,7 @@ def _start(key: str, make_job: Callable[[], TrainingJob]) -> None:
     try:
         job = make_job()
     except ValueError as exc:  # impossible settings: say why instead of crashing
-        st.error(t("train.bad_config", reason=explain(exc)))
+        st.error(t("train.bad_config", reason=explain_md(exc)))
         return
     running = current_job(key)
     if running is not None and not running.done:
@@ -130,7 +131,7 @@ def _status_message(job: TrainingJob) -> None:
     elif job.status == "diverged":
         st.error(t("train.diverged", epoch=n, lr=f"{job.config.lr:g}"))
     elif job.status == "failed":
-        st.error(t("train.failed", error=job.error or ""))
+        st.error(t("train.failed", error=escape_md(job.error or "")))
     elif job.status == "busy":
         _busy_message()
     elif job.status == "refused" and job.refusal is not None:

@@ -7,9 +7,10 @@ from app import widgets
 from app.charts import BoundaryPainter, draw_chart, line_chart
 from app.code import show_code
 from app.controls import LR_CHOICES, WD_CHOICES, csv_uploader
-from app.i18n import explain, t
+from app.i18n import t
 from app.page import start_page
 from app.session import device, seed
+from app.text import explain_md
 from app.training import trained_job, trained_job_or_note, training_panel, why_untrained
 from core.models import ACTIVATIONS
 from core.playground import (
@@ -135,7 +136,7 @@ with page.play:
             check_playground(cfg)
             data = playground_splits(ds, cfg.test_ratio, seed=seed())
         except ValueError as exc:
-            st.error(T("play.bad", reason=explain(exc)))
+            st.error(T("play.bad", reason=explain_md(exc)))
     if data is not None:
         n_out = 1 if data.num_classes == 2 else data.num_classes
         counted = count_parameters(build_net(cfg, data))

@@ -7,9 +7,9 @@ from app import widgets
 from app.charts import draw_chart, heatmap, line_chart
 from app.code import show_code
 from app.controls import LR_CHOICES
-from app.i18n import explain
 from app.page import start_page
 from app.session import device, seed
+from app.text import explain_md
 from app.training import trained_job, training_panel, why_untrained
 from core import transformer as tf
 from core.sequences import DIGIT_TASKS, SequenceInputError, parse_digit_string
@@ -21,7 +21,7 @@ JOB = "tiny_transformer"
 
 
 def config_error(exc: tf.TransformerConfigError) -> None:
-    st.error(explain(exc, f"{page.stem}.errors"))
+    st.error(explain_md(exc, f"{page.stem}.errors"))
 
 
 def matrix_frame(m: np.ndarray, rows: list[str], cols: list[str]) -> pd.DataFrame:
@@ -152,7 +152,7 @@ with page.play:
         try:
             tokens = parse_digit_string(text, trained_task.seq_len, trained_task.vocab)
         except SequenceInputError as exc:
-            st.error(explain(exc, f"{page.stem}.maps.errors"))
+            st.error(explain_md(exc, f"{page.stem}.maps.errors"))
             tokens = None
         if tokens is not None:
             result = tf.answer(model, tokens, trained_task.task)

@@ -4,7 +4,7 @@ import io
 
 import pytest
 import torch
-from conftest import open_page
+from conftest import open_page, wait_for_jobs
 
 from app.text import escape_md
 
@@ -93,3 +93,23 @@ def test_class_labels_and_a_file_name_from_a_csv_are_shown_as_text_on_5_3(lang):
     at = open_page("53_evaluation", lang, _jobs={"training": job})
     assert at.radio(key="ev_src").value == "trained"
     assert_inert(at, IMAGE, LINK)  # the file name in the caption; the positive class in the threshold caption
+
+
+@pytest.mark.parametrize("payload", [LINK, IMAGE, BOLD])
+def test_typed_digits_and_layer_widths_are_quoted_not_rendered(payload, lang):
+    """3.4 quotes what it could not read as digits; 3.1 quotes a width box it could not read."""
+    at = open_page("34_transformer", lang)
+    at.select_slider(key="tf_dmodel").set_value(16).run()
+    at.slider(key="tf_layers").set_value(1).run()
+    at.slider(key="tf_epochs").set_value(1).run()
+    at.button(key="train_tiny_transformer").click().run()
+    at = wait_for_jobs(at, timeout=300)
+    at.text_input(key="tf_text").set_value(f"3 1 {payload}").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    refused = "\\*" if payload == BOLD else "\\["  # one of the refused characters, escaped
+    assert len(errors) == 1 and refused in errors[0], errors
+    assert not any(payload in e or "](" in e for e in errors), "3.4 names the characters it refused, escaped"
+    at = open_page("31_mlp", lang)
+    at.text_input(key="mlp_hidden").set_value(f"8, {payload}").run()
+    assert_inert(at, payload)
