@@ -1,0 +1,146 @@
+"""Progress store on a real SQLite file: round trips, learners kept apart, old run stores migrated, reset."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import pytest
+
+from core import progress
+from core.progress import ProgressStore
+from core.runstore import MIGRATIONS, SCHEMA_VERSION, RunStore, StoreError
+
+S11, S12 = "11_linear_algebra", "12_calculus"
+
+
+def test_everything_recorded_comes_back_from_a_new_store(tmp_path):
+    path = tmp_path / "runs.db"
+    store = ProgressStore(path)
+    store.visit("me", S11)
+    store.visit("me", S12)
+    store.record_quiz("me", S11, 2, 4)
+    store.record_quiz("me", S11, 3, 4)
+    store.record_quiz("me", S11, 1, 4)
+    store.save_code("me", "1.1-cosine", S11, "draft")
+    store.record_attempt("me", "1.1-cosine", S11, "wrong", "failed", json.dumps({"status": "failed"}))
+    store.record_attempt("me", "1.1-cosine", S11, "right", "passed", json.dumps({"status": "passed"}))
+    store.record_hint("me", "1.1-linear", S11, 2)
+    store.record_hint("me", "1.1-linear", S11, 1)  # the count of open hints never shrinks
+    store.record_solution_view("me", "1.1-linear", S11)
+
+    again = ProgressStore(path, process_id="restarted")
+    quiz = again.quiz("me")[S11]
+    assert (quiz.correct, quiz.total, quiz.best, quiz.attempts) == (1, 4, 3, 3)
+    cosine, linear = again.exercises("me", S11)["1.1-cosine"], again.exercises("me", S11)["1.1-linear"]
+    assert cosine.code == "right" and cosine.attempts == 2 and cosine.passed and cosine.last_status == "passed"
+    assert cosine.last_result == {"status": "passed"} and cosine.hints == 0 and not cosine.solution_viewed
+    assert linear.hints == 2 and linear.solution_viewed and not linear.passed and linear.attempts == 0
+    assert set(again.visits("me")) == {S11, S12}
+    summary = again.summary("me")
+    assert summary[S11].visited and summary[S11].exercises_passed == 1 and summary[S11].exercises_tried == 1
+    assert summary[S11].quiz == quiz and summary[S12].quiz is None and summary[S12].exercises_passed == 0
+
+
+def test_a_pass_stays_a_pass_and_the_last_code_is_kept(tmp_path):
+    store = ProgressStore(tmp_path / "runs.db")
+    store.record_attempt("me", "1.1-cosine", S11, "right", "passed")
+    store.record_attempt("me", "1.1-cosine", S11, "broken again", "failed")
+    ex = store.exercises("me")["1.1-cosine"]
+    assert ex.passed and ex.last_status == "failed" and ex.code == "broken again" and ex.attempts == 2
+
+
+def test_the_last_section_is_the_one_opened_last(tmp_path):
+    store = ProgressStore(tmp_path / "runs.db")
+    assert store.last_section("me") is None
+    for section in (S11, S12, S11):
+        store.visit("me", section)
+        time.sleep(0.01)
+    assert store.last_section("me") == S11
+
+
+def test_two_learners_do_not_see_each_others_progress(tmp_path):
+    store = ProgressStore(tmp_path / "runs.db")
+    store.visit("ann", S11)
+    store.record_quiz("ann", S11, 4, 4)
+    store.record_attempt("ann", "1.1-cosine", S11, "ann's code", "passed")
+    store.visit("bob", S12)
+    runs = RunStore(tmp_path / "runs.db")
+    runs.start_run(page="52_training", session="ann")
+    runs.start_run(page="31_mlp", session="bob")
+
+    assert store.quiz("bob") == {} and store.exercises("bob") == {} and store.last_section("bob") == S12
+    assert store.exercises("ann")["1.1-cosine"].code == "ann's code"
+    assert store.trained("ann", runs_session="ann") == {"52_training"}
+    assert store.trained("bob", runs_session="bob") == {"31_mlp"}
+    assert store.trained("local") == {"52_training", "31_mlp"}  # one local learner owns every run
+    store.reset("ann")
+    assert store.exercises("ann") == {} and store.last_section("bob") == S12 and store.trained("bob", "bob") == {"31_mlp"}
+
+
+def test_reset_forgets_progress_and_earlier_training_but_keeps_the_runs(tmp_path):
+    path = tmp_path / "runs.db"
+    store, runs = ProgressStore(path), RunStore(path)
+    store.visit("local", S11)
+    store.record_quiz("local", S11, 3, 4)
+    store.record_attempt("local", "1.1-cosine", S11, "code", "passed")
+    runs.start_run(page="52_training")
+    assert store.summary("local")["52_training"].trained
+
+    store.reset("local")
+    assert store.summary("local") == {} and store.quiz("local") == {} and store.last_section("local") is None
+    assert len(runs.runs()) == 1, "a progress reset leaves the run history alone"
+    time.sleep(0.01)
+    runs.start_run(page="31_mlp")  # training after the reset counts again
+    assert store.trained("local") == {"31_mlp"}
+    assert ProgressStore(path).summary("local")["31_mlp"].trained
+
+
+def _old_run_store(path, version: int) -> None:
+    """A runs.db as an app from before progress left it, at run-store schema `version`, with one run."""
+    conn = sqlite3.connect(path)
+    for v in range(version):
+        conn.executescript(MIGRATIONS[v])
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute("INSERT INTO runs (created_at, page, status) VALUES (?, 'old_page', 'finished')", (time.time() - 60,))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("version", [1, SCHEMA_VERSION])
+def test_an_existing_run_store_gains_progress_tables_and_keeps_its_runs(tmp_path, version):
+    path = tmp_path / "runs.db"
+    _old_run_store(path, version)
+    store = ProgressStore(path)
+    assert store.notice is None and not list(tmp_path.glob("*.corrupt-*")), "nothing was moved aside"
+    store.record_quiz("local", S11, 1, 2)
+    assert store.trained("local") == {"old_page"}
+    [run] = RunStore(path).runs()  # the run store still opens the file as its own
+    assert run.page == "old_page" and run.status == "finished"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("SELECT value FROM progress_meta WHERE key = 'version'").fetchone()[0] == str(progress.SCHEMA_VERSION)
+    conn.close()
+    assert ProgressStore(path).quiz("local")[S11].correct == 1  # opening again migrates nothing twice
+
+
+def test_a_progress_schema_from_a_newer_app_is_refused_and_the_runs_are_left_alone(tmp_path):
+    path = tmp_path / "runs.db"
+    ProgressStore(path)
+    RunStore(path).start_run(page="p")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE progress_meta SET value = ? WHERE key = 'version'", (str(progress.SCHEMA_VERSION + 1),))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        ProgressStore(path)
+    assert len(RunStore(path).runs()) == 1
+
+
+def test_a_corrupt_file_is_moved_aside_and_progress_starts_afresh(tmp_path):
+    path = tmp_path / "runs.db"
+    path.write_bytes(b"this is not a database" * 100)
+    store = ProgressStore(path)
+    assert store.notice and list(tmp_path.glob("runs.db.corrupt-*"))
+    store.record_quiz("local", S11, 1, 1)
+    assert store.quiz("local")[S11].correct == 1
