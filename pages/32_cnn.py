@@ -11,7 +11,7 @@ from app.controls import LR_CHOICES
 from app.i18n import explain, t
 from app.page import start_page
 from app.session import device, seed
-from app.training import finished_job, training_panel
+from app.training import trained_job, training_panel, why_untrained
 from core.cnn import (
     ARCHS,
     DIGITS_TRAIN,
@@ -144,8 +144,10 @@ def train_section(ds):
     st.caption(T("train.summary", params=f"{count(DigitsNet(cfg)):,}", shape="×".join(map(str, ds.image_shape)),
                  n=len(ds.y)))
     training_panel("cnn", lambda: make_digits_job(ds, cfg, train), score_title=t("train.accuracy"))
-    job = finished_job("cnn")
+    job = trained_job("cnn")
     if job is None:
+        if (untrained := why_untrained("cnn")) is not None:
+            st.caption(untrained)  # a diverged run has NaN weights: no accuracy, filters or maps of it
         return None
     model = job.best_model().cpu()
     data = job.data

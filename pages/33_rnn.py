@@ -9,7 +9,7 @@ from app.code import show_code
 from app.controls import LR_CHOICES
 from app.page import start_page
 from app.session import device, seed
-from app.training import finished_job, training_panel
+from app.training import trained_job, training_panel, why_untrained
 from core.rnn import (
     GATES,
     HEADS,
@@ -98,7 +98,7 @@ with page.play:
     st.divider()
     st.subheader(T("gates.header"))
     st.markdown(T("gates.intro"))
-    trained = finished_job(JOB)
+    trained = trained_job(JOB)
     trained_lstm = trained is not None and trained.meta["model"].kind in ("lstm", "bilstm")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -146,7 +146,9 @@ with page.play:
     training_panel(JOB, lambda: make_sequence_job(task_cfg, model_cfg, train_cfg, page="33_rnn"),
                    score_title=T("train.r2") if task == "forecast" else T("train.accuracy"))
 
-    job = finished_job(JOB)
+    job = trained_job(JOB)
+    if job is None and (untrained := why_untrained(JOB)) is not None:
+        st.caption(untrained)  # a diverged run has NaN weights: no forecast or gates of it
     if job is not None:
         model = job.best_model()
         st.markdown(T("train.trained_params", n=f"{count_parameters(model):,}"))
