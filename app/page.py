@@ -1,4 +1,4 @@
-"""The frame every guide page shares: title, the five tabs, the idea text and the quiz."""
+"""The frame every guide page shares: title, the six tabs, the idea text, the quiz and the exercises."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,10 +8,12 @@ from typing import Any
 
 import streamlit as st
 
+from app import progress
 from app.i18n import current_lang, lookup, page_t, t
+from app.practice import practice
 from app.quiz import quiz
 
-PARTS = ("idea", "play", "check", "code", "quiz")
+PARTS = ("idea", "play", "check", "code", "quiz", "practice")
 
 
 @dataclass
@@ -23,10 +25,12 @@ class Page:
     check: Any
     code: Any
     quiz: Any
+    practice: Any
 
 
 def start_page(file: str) -> Page:
-    """Title and tabs for the page at `file`; fills the Idea and Self-check tabs from content."""
+    """Title and tabs for the page at `file`; fills the Idea, Self-check and Practice tabs, and notes
+    the visit in the learner's progress."""
     stem = Path(file).stem
     current_lang()
     T = page_t(stem)
@@ -38,6 +42,9 @@ def start_page(file: str) -> Page:
         render_idea(stem)
     with page.quiz:
         quiz(stem)
+    with page.practice:
+        practice(stem)
+    progress.visit(stem)
     return page
 
 

@@ -1,9 +1,10 @@
-"""Per-learner settings kept in session state: device override, seed, quiz progress."""
+"""Per-learner settings: device override and seed (session state), quiz progress (the progress store)."""
 from __future__ import annotations
 
 import streamlit as st
 import torch
 
+from app import progress as learner_progress
 from core.device import configure_threads, pick_device
 
 
@@ -18,9 +19,9 @@ def seed() -> int:
 
 
 def progress() -> dict[str, tuple[int, int]]:
-    """Quiz results per page stem: (correct, total)."""
-    return st.session_state.setdefault("progress", {})
+    """Quiz results per page stem: (correct, total), the latest try; kept across reloads and restarts."""
+    return learner_progress.quiz_scores()
 
 
 def record_quiz(stem: str, correct: int, total: int) -> None:
-    progress()[stem] = (correct, total)
+    learner_progress.record_quiz(stem, correct, total)

@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st  # noqa: E402
 
 from app.navigation import navigation  # noqa: E402
+from app.practice import start_sandbox_in_background  # noqa: E402
 from app.runs import configure_from_secrets  # noqa: E402
 from app.sidebar import render_sidebar  # noqa: E402
 from core.device import configure_threads, warm_up_in_background  # noqa: E402
@@ -17,3 +18,4 @@ configure_threads(sessions=limits.sessions if limits.hosted else 1)
 warm_up_in_background()
 render_sidebar()
 navigation().run()
+start_sandbox_in_background()  # after the first page is drawn: the exercise checker's warm worker

@@ -2,6 +2,7 @@
 from conftest import ROOT, texts
 
 from app.navigation import discover
+from core.progress import ProgressStore
 
 GUIDE = [e for e in discover() if 1 <= e.part <= 5]
 
@@ -23,7 +24,8 @@ def labels(at) -> list[str]:
     return [link.proto.label for link in at.get("page_link")]
 
 
-def test_lists_existing_pages_with_progress(lang):
+def test_lists_existing_pages_with_progress(lang, tmp_path, monkeypatch):
+    monkeypatch.setenv("DLDASH_RUNS_DB", str(tmp_path / "runs.db"))  # an empty progress store
     at = open_roadmap(lang)
     assert not at.exception
     shown = texts(at)
@@ -35,8 +37,12 @@ def test_lists_existing_pages_with_progress(lang):
     assert any(m.value == "—" for m in at.metric)
 
 
-def test_shows_recorded_quiz_scores(lang):
-    at = open_roadmap(lang, progress={"41_layers": (4, 5), "42_patterns": (2, 4)})
+def test_shows_recorded_quiz_scores(lang, tmp_path, monkeypatch):
+    monkeypatch.setenv("DLDASH_RUNS_DB", str(tmp_path / "runs.db"))  # quiz scores live in the progress store
+    store = ProgressStore(tmp_path / "runs.db")
+    store.record_quiz("local", "41_layers", 4, 5)
+    store.record_quiz("local", "42_patterns", 2, 4)
+    at = open_roadmap(lang)
     assert not at.exception
     values = {m.value for m in at.metric}
     assert "6/9" in values and f"2/{len(GUIDE)}" in values
