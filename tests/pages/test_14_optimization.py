@@ -5,7 +5,7 @@ from conftest import open_page, texts
 def test_renders_all_five_parts(lang):
     at = open_page("14_optimization", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("def race" in c.value for c in at.code)
     assert not at.error, "the defaults converge"
 

@@ -21,7 +21,7 @@ def check_table(at, lang):
 def test_renders_all_five_parts_and_the_checks_agree(lang):
     at = open_page(STEM, lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex
+    assert len(at.tabs) == 6 and at.latex
     assert any("def train_bpe" in c.value for c in at.code) and any("def mel_filterbank" in c.value for c in at.code)
     assert "⟨" not in texts(at), "no missing strings"
     diffs = check_table(at, lang)[t(f"{STEM}.labels.max_diff", lang=lang)]

@@ -14,7 +14,7 @@ def metric(at, key, lang, group="labels"):
 def test_renders_and_the_check_tab_agrees_with_sklearn(lang):
     at = open_page(STEM, lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and "⟨" not in texts(at)
+    assert len(at.tabs) == 6 and at.latex and "⟨" not in texts(at)
     assert any("def q_learning" in c.value for c in at.code) and any("def hamming_loss" in c.value for c in at.code)
     assert float(metric(at, "worst", lang).value) < 1e-9
     checked = next(d.value for d in at.dataframe if "sklearn" in d.value.columns)

@@ -20,7 +20,7 @@ def metric(at, key, lang):
 def test_renders_and_every_check_is_exact(lang):
     at = open_page(STEM, lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and "⟨" not in texts(at)
+    assert len(at.tabs) == 6 and at.latex and "⟨" not in texts(at)
     assert any("def shift_report" in c.value for c in at.code)
     col = t(f"{STEM}.labels.max_diff", lang=lang)
     checks = next(d.value for d in at.dataframe if col in d.value.columns)

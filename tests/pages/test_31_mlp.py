@@ -20,7 +20,7 @@ def _small(at):
 def test_renders_all_five_parts(lang):
     at = open_page("31_mlp", lang, timeout=600)
     assert not at.exception
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     assert at.latex, "the idea tab shows formulas"
     assert len(at.radio) >= 3, "the quiz asks its questions"
     assert any("class PlaygroundNet" in c.value for c in at.code), "the code tab shows the real model source"
@@ -94,7 +94,7 @@ def test_universal_approximation_fits_live():
 
 def _every_tab_drawn(at) -> None:
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3, "idea, quiz"
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3, "idea, quiz"
     assert any("class PlaygroundNet" in c.value for c in at.code), "code"
     assert any(m.label in ("Formula", "По формуле") for m in at.metric), "the Check tab's parameter count"
 

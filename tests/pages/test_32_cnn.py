@@ -7,7 +7,7 @@ from conftest import open_page, texts, wait_for_jobs
 def test_renders_all_five_parts_and_the_calculator(lang):
     at = open_page("32_cnn", lang, timeout=600)
     assert not at.exception
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     assert at.latex and len(at.radio) >= 3
     assert any("class ResidualBlock" in c.value for c in at.code)
     metrics = [m.value for m in at.metric]

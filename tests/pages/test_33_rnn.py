@@ -12,7 +12,7 @@ def metric(at, label_start: str) -> str:
 def test_renders_all_five_parts(lang):
     at = open_page("33_rnn", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("class LSTMFromScratch" in c.value for c in at.code)
     shown = texts(at)
     assert "⟨" not in shown, "every label has a translation"

@@ -15,7 +15,7 @@ def metric(at, label_start: str) -> float:
 def test_renders_all_five_parts_and_checks(lang):
     at = open_page("34_transformer", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("class MultiHeadAttention" in c.value for c in at.code)
     assert "⟨" not in texts(at)
     diffs = [float(m.value) for m in at.metric if "|Δ|" in m.label]

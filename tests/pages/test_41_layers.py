@@ -5,7 +5,7 @@ from conftest import open_page, texts, wait_for_jobs
 def test_renders_and_widgets_change_output(lang):
     at = open_page("41_layers", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     shown = texts(at)
     assert "100,480" in shown  # 784·128 + 128, both by formula and counted
     at.toggle(key="ly_bias").set_value(False).run()

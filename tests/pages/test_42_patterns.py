@@ -5,7 +5,7 @@ from conftest import open_page, texts, wait_for_jobs
 def test_renders_and_dense_calculator_reacts(lang):
     at = open_page("42_patterns", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert "16 + 4·12 = 64" in texts(at)
     at.slider(key="pt_growth").set_value(32).run()
     at.slider(key="pt_layers").set_value(6).run()

@@ -9,7 +9,7 @@ def metric(at, *labels):
 def test_calculators_react(lang):
     at = open_page("43_modern", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert metric(at, "Patches (H/P)²", "Патчей (H/P)²") == "196"
     assert metric(at, "Sequence length (+1 CLS)", "Длина последовательности (+1 CLS)") == "197"
     # the check tab: torchvision's ViT agrees

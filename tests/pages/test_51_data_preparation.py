@@ -12,7 +12,7 @@ def numbers_after(text: str, marker: str) -> list[float]:
 def test_renders_all_five_parts(lang):
     at = open_page("51_data_preparation", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 3
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("class RobustScaler" in c.value for c in at.code)
     shown = texts(at)
     assert ("Min-max" in shown) and (("outliers in the data" in shown) if lang == "en" else ("выбросов" in shown))

@@ -8,7 +8,7 @@ from app.i18n import t
 def test_renders_all_five_parts(lang):
     at = open_page("52_training", lang)
     assert not at.exception
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     assert at.latex, "the idea tab shows formulas"
     assert len(at.radio) >= 3, "the quiz asks its questions"
     assert any("def fit" in c.value for c in at.code), "the code tab shows the real trainer source"

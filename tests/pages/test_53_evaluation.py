@@ -20,7 +20,7 @@ def trained(at, dataset: str, epochs: int = 2):
 def test_renders_all_five_parts_and_asks_for_a_model(lang):
     at = open_page("53_evaluation", lang)
     assert not at.exception
-    assert len(at.tabs) == 5 and at.latex and len(at.radio) >= 4  # source + quiz questions
+    assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 4  # source + quiz questions
     assert any("def confusion_matrix_torch" in c.value for c in at.code)
     assert at.info, "without a model the page says what to do"
 

@@ -11,7 +11,7 @@ def _charts(at) -> list:
 def test_renders_all_five_parts_and_the_check(lang):
     at = open_page("54_debugging", lang)
     assert not at.exception
-    assert len(at.tabs) == 5
+    assert len(at.tabs) == 6
     assert at.latex, "the idea tab shows formulas"
     assert len(at.radio) >= 4, "failure switch and quiz questions"
     assert any("def layer_grad_norms" in c.value for c in at.code), "the code tab shows the real core source"
