@@ -21,13 +21,13 @@ def badges(done: SectionProgress | None, total: int) -> str:
     """One line under a section's link: visited, quiz score, exercises passed, trained."""
     shown = []
     if done and done.visited:
-        shown.append(T("visited"))
+        shown.append(T("visited_badge"))
     if done and done.quiz:
-        shown.append(T("quiz", correct=done.quiz.correct, total=done.quiz.total))
+        shown.append(T("quiz_badge", correct=done.quiz.correct, total=done.quiz.total))
     if total:
-        shown.append(T("exercises", passed=done.exercises_passed if done else 0, total=total))
+        shown.append(T("exercises_badge", passed=done.exercises_passed if done else 0, total=total))
     if done and done.trained:
-        shown.append(T("trained"))
+        shown.append(T("trained_badge"))
     if not (done and done.visited):
         shown.insert(0, T("not_started"))
     return " · ".join(shown)

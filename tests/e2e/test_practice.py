@@ -125,7 +125,7 @@ def editor_text(page) -> str:
 def test_a_wrong_answer_then_the_fix_and_the_progress_survives_reload_and_restart(browser, tmp_path, lang):
     db = tmp_path / "runs.db"
     passed_badge = t("practice.passed", lang=lang)
-    exercises_line = t("00_home.exercises", lang=lang, passed=1, total=len(exercises.for_section("11_linear_algebra")))
+    exercises_line = t("00_home.exercises_badge", lang=lang, passed=1, total=len(exercises.for_section("11_linear_algebra")))
     with app_server(db) as url, offline_page(browser, lang) as (page, refused):
         open_exercises(page, url, lang)
         type_code(page, WRONG)
@@ -147,7 +147,7 @@ def test_a_wrong_answer_then_the_fix_and_the_progress_survives_reload_and_restar
 
     with app_server(db) as url, offline_page(browser, lang) as (page, _):  # a restarted server, a new session
         line = home_line(page, url, lang)
-        assert exercises_line in line and t("00_home.visited", lang=lang) in line
+        assert exercises_line in line and t("00_home.visited_badge", lang=lang) in line
         continue_link = t("00_home.continue", lang=lang, title=t("11_linear_algebra.title", lang=lang))
         assert page.locator("[data-testid=stPageLink-NavLink]").filter(has_text=continue_link).count() == 1
         open_exercises(page, url, lang)

@@ -201,10 +201,10 @@ def test_home_maps_quiz_exercises_visits_and_training_and_links_the_last_section
     values = {m.value for m in at.metric}
     assert {"3/4", f"1/{total}"} <= values
     captions = [c.value for c in at.caption]
-    scores = t("00_home.quiz", lang=lang, correct=3, total=4) + " · " + t("00_home.exercises", lang=lang, passed=1, total=2)
+    scores = t("00_home.quiz_badge", lang=lang, correct=3, total=4) + " · " + t("00_home.exercises_badge", lang=lang, passed=1, total=2)
     assert any(scores in c for c in captions)
-    assert any(t("00_home.trained", lang=lang) in c for c in captions)
-    assert any(t("00_home.visited", lang=lang) in c for c in captions)
+    assert any(t("00_home.trained_badge", lang=lang) in c for c in captions)
+    assert any(t("00_home.visited_badge", lang=lang) in c for c in captions)
     link = t("00_home.continue", lang=lang, title=t("12_calculus.title", lang=lang))
     assert link in texts(at), "continue where you left off: the last section opened"
 
