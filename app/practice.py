@@ -37,7 +37,7 @@ except ImportError:  # the plain text area below still works
 PLAIN_EDITOR_ENV = "DLDASH_PLAIN_EDITOR"
 PLAIN_EDITOR_KEY = "_plain_editor"
 SLOT_WAIT_S = 15.0  # hosted mode: how long a check waits for a free server slot before saying "busy"
-EDITOR_LINES = [12, 32]  # the editor grows with the code between these heights
+EDITOR_LINES = [8, 30]  # the editor grows with the code between these heights
 log = logging.getLogger(__name__)
 _warm_started = False
 
@@ -118,7 +118,8 @@ def editor(key: str, code: str) -> tuple[str, str]:
         return st.text_area(label, code, key=key, height=320, help=t("practice.plain_editor_help")), ""
     st.caption(f"{label} · {t('practice.editor_help')}")
     reply = code_editor(code, lang="python", key=key, height=EDITOR_LINES, response_mode=["blur"],
-                        options={"tabSize": 4, "useSoftTabs": True, "showPrintMargin": False})
+                        options={"showLineNumbers": True, "tabSize": 4, "useSoftTabs": True, "showPrintMargin": False},
+                        props={"scrollMargin": [0, 0, 0, 0]})
     if not reply or not reply.get("id"):  # nothing typed since the editor appeared
         return code, ""
     return reply.get("text", code), reply["id"] if reply.get("type") == "submit" else ""
