@@ -44,7 +44,10 @@ _warm_started = False
 
 def practice(stem: str) -> None:
     """Every exercise of the section at `stem`, or a short note when it has none yet."""
-    items = exercises.for_section(stem)
+    items = section_exercises(stem)
+    if items is None:
+        st.warning(t("practice.unavailable"))
+        return
     if not items:
         st.info(t("practice.none"))
         return
@@ -54,6 +57,16 @@ def practice(stem: str) -> None:
     for ex in items:
         with st.container(border=True, key=f"px_{_slug(ex)}"):
             exercise_panel(ex, lang, saved.get(ex.id))
+
+
+def section_exercises(stem: str) -> tuple[Exercise, ...] | None:
+    """The section's exercises, or None when they cannot be loaded: one broken exercise module must
+    not take every guide page down with it."""
+    try:
+        return exercises.for_section(stem)
+    except Exception:
+        log.exception("the exercises could not be loaded")
+        return None
 
 
 def exercise_panel(ex: Exercise, lang: str, saved: ExerciseProgress | None) -> None:

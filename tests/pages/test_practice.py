@@ -146,6 +146,17 @@ def test_a_section_without_exercises_says_so(db, lang, monkeypatch):
     assert t("practice.none", lang=lang) in texts(at)
 
 
+def test_a_broken_exercise_module_leaves_the_page_and_home_working(db, lang, monkeypatch):
+    def broken(stem):
+        raise ImportError("a half-written exercise module")
+
+    monkeypatch.setattr(practice.exercises, "for_section", broken)
+    at = open_exercises(lang)
+    assert not at.exception and len(at.tabs) == 6 and at.latex
+    assert t("practice.unavailable", lang=lang) in [w.value for w in at.warning]
+    assert not open_home(lang).exception
+
+
 def test_hosted_learners_each_have_their_own_work(db):
     hosted.configure(hosted.Limits(hosted=True))
     try:
