@@ -2,7 +2,7 @@
 
 AppTest cannot type into the Ace editor component, so these tests use its plain text-area stand-in
 (`_plain_editor`); the Check, hint, solution and progress logic is the same. The browser test with the
-real editor is tests/e2e/test_practice.py. Each test has its own progress database.
+real editor is tests/e2e/test_exercises_browser.py. Each test has its own progress database.
 """
 from __future__ import annotations
 
