@@ -54,7 +54,8 @@ PRELOAD = ("math", "random", "itertools", "functools", "collections", "dataclass
            "numpy", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.optim", "torch.optim.lr_scheduler",
            "torch.distributions", "torch.utils.data", "torch._dynamo", "core.exercises", "core.exercises.worker",
            "subprocess", "multiprocessing", "multiprocessing.popen_fork", "socket", "encodings.idna", "urllib.request",
-           "http.client", "sqlite3", "shutil", "tempfile", "pickle")
+           "http.client", "sqlite3", "shutil", "tempfile", "pickle", "sklearn.metrics", "sklearn.preprocessing",
+           "torchvision.transforms.v2.functional")
 NOBODY = 65534
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE, MNT_DETACH = 2, 4, 4096, 16384, 1 << 18, 2
