@@ -31,6 +31,15 @@ WRONG = textwrap.dedent("""\
 FIXED = WRONG.replace("a.norm(dim=-1) *", "a.norm(dim=-1).clamp_min(1e-8) *").replace(
     "b.norm(dim=-1))", "b.norm(dim=-1).clamp_min(1e-8))")
 ENDLESS = "def cosine_similarity(a, b):\n    while True:\n        pass\n"
+# Hostile submissions and the status each must end in, while the server keeps answering.
+HOSTILE = {
+    "endless_loop": (ENDLESS, "timeout"),
+    "fork_bomb": ("import os\ndef cosine_similarity(a, b):\n    while True:\n        os.fork()\n", "forbidden"),
+    "print_100_mb": ("def cosine_similarity(a, b):\n    print('x' * 100_000_000)\n", "output"),
+    "allocate_50_gb": ("import torch\ndef cosine_similarity(a, b):\n    return torch.empty(50 * 2**30 // 4)\n", "memory"),
+    "kill_the_parent": ("import os, signal\ndef cosine_similarity(a, b):\n    os.kill(os.getppid(), signal.SIGKILL)\n",
+                        "forbidden"),
+}
 # The editor theme's CSS @imports a Google font; offline it falls back to the page's monospace font.
 ALLOWED_OFFLINE_MISSES = ("https://fonts.googleapis.com/",)
 
@@ -156,12 +165,14 @@ def test_a_wrong_answer_then_the_fix_and_the_progress_survives_reload_and_restar
         shot(page, f"practice-restored-{lang}")
 
 
-def test_the_server_keeps_answering_during_an_endless_loop(browser, tmp_path):
+@pytest.mark.parametrize("hostile", list(HOSTILE))
+def test_the_server_keeps_answering_during_a_hostile_submission(browser, tmp_path, hostile):
+    code, status = HOSTILE[hostile]
     polls: list[str] = []
     stop = threading.Event()
     with app_server(tmp_path / "runs.db") as url, offline_page(browser, "en") as (page, _):
         open_exercises(page, url, "en")
-        type_code(page, ENDLESS)
+        type_code(page, code)
 
         def poll():
             while not stop.is_set():
@@ -171,12 +182,12 @@ def test_the_server_keeps_answering_during_an_endless_loop(browser, tmp_path):
                     polls.append(f"error: {exc}")
                 time.sleep(0.2)
 
-        page.locator(".st-key-px_check_11_cosine button").click()
-        page.locator(f"{PANEL} [data-testid=stSpinner]").wait_for(timeout=30_000)  # the check is running
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
         try:
-            feedback = feedback_with(page, exercise_text("status.timeout", "en").split("{")[0].strip())
+            page.locator(".st-key-px_check_11_cosine button").click()
+            feedback = feedback_with(page, exercise_text(f"status.{status}", "en").split("{")[0].strip())
+            time.sleep(1.5)  # and it still answers once the sandbox has cleaned up
         finally:
             stop.set()
             poller.join(10)
