@@ -3,10 +3,16 @@ import re
 
 from conftest import open_page, texts
 
+from app.i18n import t
 
-def numbers_after(text: str, marker: str) -> list[float]:
-    line = next(line for line in text.splitlines() if marker in line)
-    return [float(x) for x in re.findall(r"\d+\.\d+", line)]
+
+def iqr_caption_numbers(at, lang: str) -> list[float]:
+    """The (min-max, robust) IQRs that the scaling caption reports (not any other text naming the IQR)."""
+    template = re.escape(t("51_data_preparation.scaling_caption", lang=lang))
+    pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: rf"(?P<{m.group(1)}>[-\d.,e+]+)", template)
+    found = [m for c in at.caption if (m := re.search(pattern, c.value))]
+    assert len(found) == 1, "the scaling caption is shown once"
+    return [float(found[0]["minmax"]), float(found[0]["robust"])]
 
 
 def test_renders_all_five_parts(lang):
@@ -21,12 +27,12 @@ def test_renders_all_five_parts(lang):
 def test_outlier_sliders_squash_minmax_but_not_robust(lang):
     at = open_page("51_data_preparation", lang)
     at.slider(key="dp_out").set_value(0.0).run()
-    before = numbers_after(texts(at), "IQR")
+    before = iqr_caption_numbers(at, lang)
     zscore_before = at.dataframe[0].value.iloc[0, 3]
     at.slider(key="dp_out").set_value(8.0).run()
     at.slider(key="dp_mag").set_value(40).run()
     assert not at.exception
-    after = numbers_after(texts(at), "IQR")
+    after = iqr_caption_numbers(at, lang)
     assert after[0] < before[0] / 5, "far outliers leave min-max little room for the normal points"
     assert after[1] > 0.5, "robust scaling keeps the bulk spread out"
     table = at.dataframe[0].value
