@@ -21,7 +21,7 @@ from core.progress import ExerciseProgress, ProgressStore, SectionProgress, Stor
 
 LOCAL_LEARNER = "local"
 LAST_VISIT_KEY = "_progress_last_visit"
-RETRY_S = 60.0  # a file that could not be opened is tried again after this long, not on every rerun
+RETRY_S = 5.0  # a file that could not be opened (busy, say) is tried again after this long, not on every rerun
 log = logging.getLogger(__name__)
 _stores: dict[str, ProgressStore] = {}
 _failed: dict[str, float] = {}

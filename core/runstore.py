@@ -143,6 +143,8 @@ class RunStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._open_schema()
+        except sqlite3.OperationalError:
+            raise  # busy or locked: another connection is opening the same file, which is not broken
         except (sqlite3.DatabaseError, StoreError) as exc:
             self._move_aside(exc)
             self._open_schema()

@@ -201,7 +201,8 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
             _to_runs(idle)
             assert idle.get_by_text("No runs yet").count() == 1
             for page in pages + [big]:
-                assert page.locator("[data-testid=stException]").count() == 0
+                shown = page.locator("[data-testid=stException]")
+                assert shown.count() == 0, f"{page.url}: {shown.first.inner_text()[:2000]}"
         finally:
             stop.set()
             poller.join(5)

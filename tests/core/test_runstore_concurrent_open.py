@@ -1,0 +1,48 @@
+"""Opening one run-history file from many threads at once (the run store and the progress store of
+several sessions) never mistakes a busy file for a broken one: nothing is moved aside, no run is lost."""
+import sqlite3
+import threading
+
+from core.progress import ProgressStore
+from core.runstore import RunStore
+
+
+def test_a_busy_file_is_not_moved_aside(tmp_path, monkeypatch):
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    run_id = store.start_run(page="52_training", panel="training")
+
+    def busy(self):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(RunStore, "_open_schema", busy)
+    try:
+        RunStore(path)
+    except sqlite3.OperationalError:
+        pass
+    monkeypatch.undo()
+    assert not list(tmp_path.glob("runs.db.corrupt-*")), "a locked file was taken for a broken one"
+    assert RunStore(path).run(run_id) is not None
+
+
+def test_many_threads_open_the_same_new_file_at_once(tmp_path):
+    path = tmp_path / "runs.db"
+    errors: list[str] = []
+    start = threading.Barrier(8)
+
+    def open_one(i: int) -> None:
+        start.wait()
+        try:
+            (ProgressStore if i % 2 else RunStore)(path)
+        except sqlite3.OperationalError:
+            pass  # busy is allowed (the app retries); moving the file aside is not
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=open_one, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors
+    assert not list(tmp_path.glob("runs.db.corrupt-*"))
