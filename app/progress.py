@@ -41,12 +41,25 @@ def store() -> ProgressStore | None:
             if time.monotonic() < _failed.get(path, -RETRY_S) + RETRY_S:
                 return None
             try:
-                _stores[path] = ProgressStore(path)
+                _stores[path] = _open_with_retries(path)
             except (OSError, sqlite3.Error, StoreError) as exc:
                 _failed[path] = time.monotonic()
                 log.warning("progress is not saved: %s", exc)
                 return None
         return _stores[path]
+
+
+def _open_with_retries(path: str, tries: int = 5) -> ProgressStore:
+    """Open the store; a file that is busy (another session's connection is switching it to WAL, which
+    SQLite answers with "locked" at once, whatever the busy timeout) is tried again a moment later."""
+    for attempt in range(tries):
+        try:
+            return ProgressStore(path)
+        except sqlite3.OperationalError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _safely(action: str, call, default=None):
