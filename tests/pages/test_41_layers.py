@@ -46,4 +46,4 @@ def test_overfitting_run_reports_the_gap(lang):
     job = at.session_state["_jobs"]["ly_overfit"]
     assert job.status == "finished" and len(job.records) == 5
     assert len(job.data.y_train) == 100
-    assert ("Gap: val − train loss" if lang == "en" else "Разрыв: val − train loss") in texts(at)
+    assert ("Gap: val − train loss" if lang == "en" else "Разрыв: валидация − обучение") in texts(at)

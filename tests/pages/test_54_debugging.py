@@ -53,7 +53,7 @@ def test_gradient_heatmap_and_clipping(lang):
     assert (("clipped at 0.1" in labels and "no clipping" in labels) if lang == "en"
             else ("клиппинг 0.1" in labels and "без клиппинга" in labels)), labels
     specs = [json.dumps(json.loads(c.spec), ensure_ascii=False) for c in _charts(at)]
-    assert any(("Validation loss" if lang == "en" else "Валидационный loss") in s for s in specs)
+    assert any(("Validation loss" if lang == "en" else "Потери на валидации") in s for s in specs)
 
 
 def test_failure_switches_diagnose(lang):
