@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from functools import cache
 
 import streamlit as st
 
@@ -26,13 +27,8 @@ from app.i18n import LANGS, current_lang, t
 from core import exercises
 from core import limits as hosted
 from core.exercises import CheckResult, Exercise
-from core.jobs import SLOTS
 from core.progress import ExerciseProgress
-
-try:
-    from code_editor import code_editor
-except ImportError:  # the plain text area below still works
-    code_editor = None
+from core.slots import SLOTS
 
 PLAIN_EDITOR_ENV = "DLDASH_PLAIN_EDITOR"
 PLAIN_EDITOR_KEY = "_plain_editor"
@@ -130,7 +126,7 @@ def editor(key: str, code: str) -> tuple[str, str]:
     if plain_editor():
         return st.text_area(label, code, key=key, height=320, help=t("practice.plain_editor_help")), ""
     st.caption(f"{label} · {t('practice.editor_help')}")
-    reply = code_editor(code, lang="python", key=key, height=EDITOR_LINES, response_mode=["blur"],
+    reply = _code_editor()(code, lang="python", key=key, height=EDITOR_LINES, response_mode=["blur"],
                         options={"showLineNumbers": True, "tabSize": 4, "useSoftTabs": True, "showPrintMargin": False},
                         props={"scrollMargin": [0, 0, 0, 0]})
     if not reply or not reply.get("id"):  # nothing typed since the editor appeared
@@ -139,8 +135,19 @@ def editor(key: str, code: str) -> tuple[str, str]:
 
 
 def plain_editor() -> bool:
-    return (code_editor is None or bool(st.session_state.get(PLAIN_EDITOR_KEY))
+    return (_code_editor() is None or bool(st.session_state.get(PLAIN_EDITOR_KEY))
             or os.environ.get(PLAIN_EDITOR_ENV, "").strip().lower() in hosted.TRUE)
+
+
+@cache
+def _code_editor():
+    """streamlit-code-editor's component, imported when a Practice tab first needs it (not on Home),
+    or None when the package is missing: the plain text area then stands in."""
+    try:
+        from code_editor import code_editor
+    except ImportError:
+        return None
+    return code_editor
 
 
 def run_check(ex: Exercise, code: str) -> CheckResult:

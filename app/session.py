@@ -1,17 +1,26 @@
 """Per-learner settings: device override and seed (session state), quiz progress (the progress store)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-import torch
 
 from app import progress as learner_progress
-from core.device import configure_threads, pick_device
+from core.device import DeviceInfo, configure_threads, describe_host, pick_device
+
+if TYPE_CHECKING:
+    import torch
 
 
 def device() -> torch.device:
     """The device the learner's runs use: the detected accelerator unless CPU is forced."""
     configure_threads()
     return pick_device(force_cpu=bool(st.session_state.get("force_cpu", False)))
+
+
+def device_info() -> DeviceInfo:
+    """`device()` described, without importing torch before the warm-up has (Home, the sidebar)."""
+    return describe_host(force_cpu=bool(st.session_state.get("force_cpu", False)))
 
 
 def seed() -> int:

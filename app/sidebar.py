@@ -5,19 +5,19 @@ import streamlit as st
 
 from app import widgets
 from app.i18n import LANG_NAMES, LANGS, default_lang, t
-from app.session import device
+from app.session import device_info
 from core import limits
-from core.device import describe_device, pick_device
+from core.device import has_accelerator
 
 
 def render_sidebar() -> None:
     with st.sidebar:
         widgets.select("lang", "🌐 Language / Язык", LANGS, value=default_lang(),
                        format_func=LANG_NAMES.get, radio=True, horizontal=True)
-        has_accelerator = pick_device().type != "cpu"
-        widgets.toggle("force_cpu", t("sidebar.force_cpu"), value=False, disabled=not has_accelerator,
-                       help=t("sidebar.force_cpu_help") if has_accelerator else t("sidebar.cpu_only"))
-        info = describe_device(device())
+        accelerator = has_accelerator()
+        widgets.toggle("force_cpu", t("sidebar.force_cpu"), value=False, disabled=not accelerator,
+                       help=t("sidebar.force_cpu_help") if accelerator else t("sidebar.cpu_only"))
+        info = device_info()
         st.caption(t("sidebar.device", label=info.label, threads=info.threads))
         if limits.current().hosted:
             st.caption(t("90_runs.hosted.sidebar"))

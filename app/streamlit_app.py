@@ -10,12 +10,16 @@ from app.navigation import navigation  # noqa: E402
 from app.practice import start_sandbox_in_background  # noqa: E402
 from app.runs import configure_from_secrets  # noqa: E402
 from app.sidebar import render_sidebar  # noqa: E402
-from core.device import configure_threads, warm_up_in_background  # noqa: E402
+from core.device import plan_sessions, warm_up_in_background  # noqa: E402
+
+# Loaded in the background after the first page is drawn; Home and this router never import torch.
+HEAVY_MODULES = ("pandas", "altair", "core.trainer", "core.models", "core.datasets", "core.jobs", "app.charts", "code_editor",
+                 "app.training")
 
 st.set_page_config(page_title="Deep Learning with PyTorch", page_icon="🔥", layout="wide")
 limits = configure_from_secrets()  # hosted mode: DLDASH_HOSTED=1 or a [hosted] secrets table
-configure_threads(sessions=limits.sessions if limits.hosted else 1)
-warm_up_in_background()
+plan_sessions(limits.sessions if limits.hosted else 1)
 render_sidebar()
 navigation().run()
-start_sandbox_in_background()  # after the first page is drawn: the exercise checker's warm worker
+warm_up_in_background(*HEAVY_MODULES)  # after the first page is drawn: torch, its thread pool, the heavy modules
+start_sandbox_in_background()  # the exercise checker's warm worker

@@ -19,11 +19,11 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import torch
-
-from core.datasets import Splits
-from core.trainer import TrainConfig
+if TYPE_CHECKING:  # torch loads only when a run is checked: Home and the router never need it
+    from core.datasets import Splits
+    from core.trainer import TrainConfig
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -104,6 +104,8 @@ def configure(limits: Limits | None) -> Limits:
 
 def count_parameters_of(build_model) -> int:
     """Parameters of the model `build_model()` makes, counted on the meta device (no memory, no RNG)."""
+    import torch
+
     try:
         with torch.device("meta"):
             model = build_model()
@@ -113,6 +115,8 @@ def count_parameters_of(build_model) -> int:
 
 
 def _subsample(data: Splits, n: int, seed: int) -> Splits:
+    import torch
+
     gen = torch.Generator().manual_seed(seed)
     idx = torch.randperm(len(data.y_train), generator=gen)[:n].sort().values
     return replace(data, X_train=data.X_train[idx], y_train=data.y_train[idx])

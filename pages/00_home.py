@@ -5,9 +5,9 @@ import streamlit as st
 from app import progress
 from app.i18n import current_lang, page_t
 from app.navigation import discover, page_link, section_label, title_and_icon
-from app.practice import forget_work, section_exercises
-from app.session import device
-from core.device import describe_device
+from app.practice import forget_work
+from app.session import device_info
+from core import exercises
 from core.progress import SectionProgress
 
 current_lang()
@@ -59,10 +59,11 @@ def reset_controls() -> None:
 st.title(f"{T('icon')} {T('heading')}")
 st.markdown(T("intro"))
 
-info = describe_device(device())
+info = device_info()
 entries = [e for e in discover() if 1 <= e.part <= 5]
 done = progress.sections()
-totals = {e.stem: len(section_exercises(e.stem) or ()) for e in entries}
+counts = exercises.counts()  # from the exercises' words: loading the exercises themselves imports torch
+totals = {e.stem: counts.get(e.stem[:2], 0) for e in entries}
 quiz = [d.quiz for d in done.values() if d.quiz]
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(T("device"), info.type.upper(), help=info.label)

@@ -21,9 +21,9 @@ import pkgutil
 from functools import cache
 
 from core.exercises.base import Case, Check, CheckResult, Exercise, Mistake, Outcome, exercise
-from core.exercises.text import hints, prompt, render, stub, title
+from core.exercises.text import catalog, hints, prompt, render, stub, title
 
-__all__ = ["Case", "Check", "CheckResult", "Exercise", "Mistake", "Outcome", "all_exercises", "check", "check_once", "exercise",
+__all__ = ["Case", "Check", "CheckResult", "Exercise", "Mistake", "Outcome", "all_exercises", "check", "check_once", "counts", "exercise",
            "for_section", "get", "hints", "prompt", "render", "solution", "stub", "title", "warm_up"]
 
 
@@ -56,6 +56,15 @@ def get(exercise_id: str) -> Exercise:
 def for_section(section: str) -> tuple[Exercise, ...]:
     """The exercises of one page, e.g. `for_section("11_linear_algebra")`."""
     return tuple(ex for ex in _registry().values() if ex.section == section)
+
+
+def counts() -> dict[str, int]:
+    """Exercises per section number ("11" for 1.1), read from their words in exercises.toml: the
+    exercise modules import torch, which Home must not wait for. A test keeps the two in step."""
+    found: dict[str, int] = {}
+    for key in catalog("en").get("ex", {}):
+        found[key[:2]] = found.get(key[:2], 0) + 1
+    return found
 
 
 def solution(ex: Exercise) -> str:
