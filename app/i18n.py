@@ -6,6 +6,7 @@ Files live in `app/content/<lang>/`: `ui.toml` holds the shared interface string
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -66,13 +67,57 @@ def lookup(key: str, lang: str | None = None):
     return node
 
 
+def plural_ru(n, one: str, few: str, many: str) -> str:
+    """The Russian form for the count `n`: 1, 21 канал; 2, 3, 4, 22 канала; 5, 11, 12, 25 каналов.
+    A fraction takes the `few` form (2,5 канала)."""
+    number = _number(n)
+    if number is None:
+        return many
+    if number != int(number):
+        return few
+    n = abs(int(number))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def _number(value) -> float | None:
+    """A count given as a number or as formatted text ("1,234", "12 345", "2.5")."""
+    if isinstance(value, (int, float)):
+        return value
+    text = re.sub(r"[\s,\u00a0\u202f]", "", str(value))
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)(?:\|([^{}|]*))?\}")
+
+
+def resolve_plurals(text: str, params: dict) -> str:
+    """`{n|канал|канала|каналов}` → the Russian form for params["n"]; `{n|step|steps}` → the English one."""
+    def form(m: re.Match) -> str:
+        name, first, second, third = m.groups()
+        if name not in params:
+            return m.group(0)
+        if third is None:
+            return first if _number(params[name]) == 1 else second
+        return plural_ru(params[name], first, second, third)
+
+    return _PLURAL.sub(form, text)
+
+
 def t(key: str, lang: str | None = None, **params) -> str:
-    """The string at `key`, formatted with `params`. A missing key shows itself, never crashes."""
+    """The string at `key`, formatted with `params`; `{n|one|few|many}` picks the noun form for the
+    count `n`. A missing key shows itself, never crashes."""
     try:
         value = lookup(key, lang)
     except (KeyError, IndexError, ValueError):
         return f"⟨{key}⟩"
-    return value.format(**params) if params and isinstance(value, str) else value
+    return resolve_plurals(value, params).format(**params) if params and isinstance(value, str) else value
 
 
 def explain(exc: Exception, table: str = "errors", lang: str | None = None) -> str:
@@ -83,7 +128,8 @@ def explain(exc: Exception, table: str = "errors", lang: str | None = None) -> s
         try:
             value = lookup(f"{table}.{code}", lang)
             if isinstance(value, str):
-                return value.format(**getattr(exc, "params", {}))
+                params = getattr(exc, "params", {})
+                return resolve_plurals(value, params).format(**params)
         except (KeyError, IndexError, ValueError):
             pass
     return str(exc)
