@@ -9,6 +9,9 @@ import numpy as np
 import torch
 
 
+SQRT2 = math.sqrt(2.0)
+
+
 @dataclass(frozen=True)
 class Surface:
     f: Callable                      # f(x, y, kappa) on tensors
@@ -22,10 +25,16 @@ class Surface:
 SURFACES: dict[str, Surface] = {
     # f = ½(x² + κ y²): curvatures 1 and κ, so gradient descent is stable only for lr < 2/κ
     "bowl": Surface(lambda x, y, k: 0.5 * (x ** 2 + k * y ** 2), (-4.0, 1.5), (0.0, 0.0), (-5, 5), (-2.5, 2.5), True),
+    # the same bowl turned by 45°: curvatures 1 and κ along the diagonals, so no single coordinate is the steep one
+    "rotated_bowl": Surface(lambda x, y, k: 0.5 * (((x + y) / SQRT2) ** 2 + k * ((y - x) / SQRT2) ** 2), (-4.0, 1.5),
+                            (0.0, 0.0), (-5, 5), (-5, 5), True),
     "rosenbrock": Surface(lambda x, y, k: (1 - x) ** 2 + 100 * (y - x ** 2) ** 2, (-1.5, 2.0), (1.0, 1.0), (-2, 2), (-1, 3), True),
     # a saddle at the origin (x² − y²) with two valleys at y = ±√2 held by the y⁴ term
     "saddle": Surface(lambda x, y, k: x ** 2 - y ** 2 + 0.25 * y ** 4, (-2.0, 0.001), (0.0, math.sqrt(2)), (-2.5, 2.5),
                       (-2.5, 2.5), False),
+    # a local minimum near (0.96, 0), a saddle near (0.08, 0) and the global minimum near (−1.04, 0)
+    "two_valleys": Surface(lambda x, y, k: (x ** 2 - 1) ** 2 + 0.3 * x + y ** 2, (1.8, 1.2), (-1.0357, 0.0), (-2, 2),
+                           (-1.5, 1.5), False),
     "himmelblau": Surface(lambda x, y, k: (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2, (-0.5, -0.5), (3.0, 2.0),
                           (-5, 5), (-5, 5), True),
 }
@@ -114,6 +123,44 @@ def steps_to_reach(run: Run, surface: str, tol: float = 1e-3) -> int | None:
     return first if first < len(dist) else None
 
 
+def adam_steps_axis_vs_rotated(kappa: float, lr: float = 0.1, steps: int = 1500, tol: float = 1e-3) -> dict[str, int | None]:
+    """Adam's steps to within `tol` of the minimum on the axis-aligned bowl and on the same bowl turned by 45°.
+
+    Adam rescales each coordinate, which undoes κ only when the steep direction is a coordinate axis.
+    """
+    names = ("bowl", "rotated_bowl")
+    # both surfaces are ½θᵀHθ, so the exact gradient is Hθ. Adam acts on each coordinate alone, so one
+    # optimizer over both points (one row each) takes the same steps as two separate ones
+    hess = torch.stack([torch.autograd.functional.hessian(lambda p, n=n: SURFACES[n].f(p[0], p[1], kappa),
+                                                          torch.zeros(2, dtype=torch.float64)) for n in names])
+    xy = torch.tensor([SURFACES[n].start for n in names], dtype=torch.float64)   # (2 surfaces, 2 coords)
+    opt = torch.optim.Adam([xy], lr=lr, foreach=False)
+    path = [xy.clone()]
+    for _ in range(steps):
+        xy.grad = torch.einsum("sij,sj->si", hess, xy)
+        opt.step()
+        path.append(xy.clone())
+    paths = torch.stack(path).numpy()                                             # (steps + 1, 2, 2)
+    counts = {n: steps_to_reach(Run("adam", lr, paths[:, i], np.zeros(0), None), n, tol) for i, n in enumerate(names)}
+    return counts
+
+
+# where ∂f/∂x = 4x(x² − 1) + 0.3 = 0 on y = 0: the global minimum, the saddle, the local minimum
+TWO_VALLEYS_CRITICAL = ((-1.035579, 0.0), (0.075429, 0.0), (0.960150, 0.0))
+
+
+def classify_critical_point(surface: str, point: tuple[float, float], kappa: float = 10.0) -> dict:
+    """Gradient norm and Hessian eigenvalues at `point`: a minimum has both eigenvalues > 0, a saddle one of each sign."""
+    f = SURFACES[surface].f
+    xy = torch.tensor(point, dtype=torch.float64, requires_grad=True)
+    grad = torch.autograd.grad(f(xy[0], xy[1], kappa), xy)[0]
+    hess = torch.autograd.functional.hessian(lambda p: f(p[0], p[1], kappa), xy.detach())
+    eig = torch.linalg.eigvalsh(hess)
+    kind = "minimum" if eig.min() > 0 else "maximum" if eig.max() < 0 else "saddle"
+    return {"grad_norm": float(grad.norm()), "eigenvalues": eig.tolist(), "kind": kind,
+            "value": float(f(xy[0], xy[1], kappa).detach())}
+
+
 def sgd_stable_lr(kappa: float) -> float:
     """Plain gradient descent on ½(x² + κy²) converges only for lr < 2 / (largest curvature)."""
     return 2.0 / max(1.0, kappa)
@@ -160,6 +207,24 @@ def momentum_by_hand(surface: str, lr: float, steps: int, kappa: float = 10.0, b
         p = xy.clone().requires_grad_(True)
         s.f(p[0], p[1], kappa).backward()
         vel = p.grad.clone() if vel is None else beta * vel + p.grad
+        xy = xy - lr * vel
+        path.append(xy.clone())
+    return torch.stack(path).numpy()
+
+
+def momentum_ema_by_hand(surface: str, lr: float, steps: int, kappa: float = 10.0, beta: float = 0.9) -> np.ndarray:
+    """Momentum in the guide's form: v ← βv + (1 − β)g from v = 0, θ ← θ − lr·v.
+
+    Its v is (1 − β) times torch's, so it takes the same steps as torch.optim.SGD(momentum=β) with lr·(1 − β).
+    """
+    s = SURFACES[surface]
+    xy = torch.tensor(s.start, dtype=torch.float64)
+    vel = torch.zeros(2, dtype=torch.float64)
+    path = [xy.clone()]
+    for _ in range(steps):
+        p = xy.clone().requires_grad_(True)
+        s.f(p[0], p[1], kappa).backward()
+        vel = beta * vel + (1 - beta) * p.grad
         xy = xy - lr * vel
         path.append(xy.clone())
     return torch.stack(path).numpy()

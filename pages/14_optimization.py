@@ -14,11 +14,15 @@ from core.optim_demos import (
     OPTIMIZERS,
     SCHEDULES,
     SURFACES,
+    TWO_VALLEYS_CRITICAL,
     adam_by_hand,
+    adam_steps_axis_vs_rotated,
+    classify_critical_point,
     contour_field,
     cosine_by_hand,
     lr_schedule,
     momentum_by_hand,
+    momentum_ema_by_hand,
     race,
     run_optimizer,
     sgd_stable_lr,
@@ -30,7 +34,9 @@ T = page.T
 COLORS = {"sgd": "#e45756", "momentum": "#f58518", "nesterov": "#eeca3b", "rmsprop": "#54a24b", "adam": "#4c78a8", "adamw": "#b279a2"}
 LR_PLAIN = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 LR_ADAPTIVE = [1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
-DEFAULT_LR = {"bowl": (0.05, 0.1), "rosenbrock": (0.001, 0.05), "saddle": (0.05, 0.05), "himmelblau": (0.01, 0.1)}
+DEFAULT_LR = {"bowl": (0.05, 0.1), "rotated_bowl": (0.05, 0.1), "rosenbrock": (0.001, 0.05), "saddle": (0.05, 0.05),
+              "two_valleys": (0.03, 0.05), "himmelblau": (0.01, 0.1)}
+BOWLS = ("bowl", "rotated_bowl")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -41,7 +47,13 @@ def cached_race(surface, optimizers, lr_plain, lr_adaptive, steps, kappa):
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_checks(surface, lr_adaptive, lr_plain, steps, kappa):
     return (adam_by_hand(surface, lr_adaptive, steps, kappa), run_optimizer(surface, "adam", lr_adaptive, steps, kappa).path,
-            momentum_by_hand(surface, lr_plain, steps, kappa), run_optimizer(surface, "momentum", lr_plain, steps, kappa).path)
+            momentum_by_hand(surface, lr_plain, steps, kappa), run_optimizer(surface, "momentum", lr_plain, steps, kappa).path,
+            momentum_ema_by_hand(surface, lr_plain / (1 - 0.9), steps, kappa))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_rotation(kappa, lr):
+    return adam_steps_axis_vs_rotated(kappa, lr)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -61,7 +73,7 @@ with page.play:
         surface = select("op_surface", T("race.surface"), list(SURFACES), "bowl", format_func=lambda k: T(f"surfaces.{k}"))
     kappa = 10.0
     with c[1]:
-        if surface == "bowl":
+        if surface in BOWLS:
             kappa = float(slider("op_kappa", T("race.kappa"), 1, 100, 10))
         else:
             st.caption(T(f"notes.{surface}"))
@@ -125,14 +137,32 @@ with page.play:
     if diverged:
         names = ", ".join(f"{T(f'optimizers.{r.optimizer}')} (lr = {r.lr:g}, {T('race.step').lower()} {r.diverged_at})" for r in diverged)
         st.error(T("race.diverged", names=names))
-        if surface == "bowl":
+        if surface in BOWLS:
             st.markdown(T("race.why_bowl", kappa=f"{kappa:g}", limit=f"{sgd_stable_lr(kappa):.3g}"))
         else:
             st.markdown(T("race.why_general"))
-    elif surface == "bowl":
+    elif surface in BOWLS:
         st.caption(T("race.bowl_hint", kappa=f"{kappa:g}", limit=f"{sgd_stable_lr(kappa):.3g}"))
     if surface == "himmelblau":
         st.caption(T("race.himmelblau_hint"))
+    if surface == "two_valleys":
+        st.markdown(f"**{T('critical.header')}**")
+        crit = [classify_critical_point(surface, p) for p in TWO_VALLEYS_CRITICAL]
+        st.dataframe(pd.DataFrame({T("critical.point"): [f"({x:.3f}, {y:g})" for x, y in TWO_VALLEYS_CRITICAL],
+                                   "f": [round(c["value"], 4) for c in crit],
+                                   T("critical.eigenvalues"): [", ".join(f"{e:.2f}" for e in c["eigenvalues"]) for c in crit],
+                                   T("critical.kind"): [T(f"critical.kinds.{c['kind']}") for c in crit]}), hide_index=True)
+        st.caption(T("critical.caption"))
+
+    # ---- does Adam remove κ? only along the axes
+    if surface in BOWLS:
+        st.markdown(f"**{T('rotation.header')}**")
+        counts = cached_rotation(kappa, lr_adaptive)
+        m1, m2 = st.columns(2)
+        for col, name in ((m1, "bowl"), (m2, "rotated_bowl")):
+            n = counts[name]
+            col.metric(T(f"rotation.{name}"), T("rotation.never") if n is None else str(n))
+        st.caption(T("rotation.caption", kappa=f"{kappa:g}", lr=f"{lr_adaptive:g}"))
 
     # ---- schedules
     st.divider()
@@ -156,7 +186,7 @@ with page.check:
     st.markdown(T("check.intro"))
     check_steps = min(steps, 100)
     lr_a = lr_adaptive
-    ours_adam, torch_adam, ours_mom, torch_mom = cached_checks(surface, lr_a, lr_plain, check_steps, kappa)
+    ours_adam, torch_adam, ours_mom, torch_mom, ema_mom = cached_checks(surface, lr_a, lr_plain, check_steps, kappa)
     cos_torch = np.array(cached_schedules(total, base_lr, warmup)["cosine"])
     cos_ours = np.array(cosine_by_hand(total, base_lr))
 
@@ -170,6 +200,9 @@ with page.check:
          T("check.final_torch"): str(np.round(torch_adam[-1], 6)), T("check.diff"): path_diff(ours_adam, torch_adam)},
         {T("check.what"): T("check.momentum", n=check_steps, lr=f"{lr_plain:g}"), T("check.final_ours"): str(np.round(ours_mom[-1], 6)),
          T("check.final_torch"): str(np.round(torch_mom[-1], 6)), T("check.diff"): path_diff(ours_mom, torch_mom)},
+        {T("check.what"): T("check.momentum_ema", n=check_steps, lr=f"{lr_plain:g}", lr_ema=f"{lr_plain / 0.1:g}"),
+         T("check.final_ours"): str(np.round(ema_mom[-1], 6)), T("check.final_torch"): str(np.round(torch_mom[-1], 6)),
+         T("check.diff"): path_diff(ema_mom, torch_mom)},
         {T("check.what"): T("check.cosine", n=total), T("check.final_ours"): f"{cos_ours[-1]:.6g}",
          T("check.final_torch"): f"{cos_torch[-1]:.6g}", T("check.diff"): float(np.abs(cos_ours - cos_torch).max())},
     ]
@@ -178,4 +211,5 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(run_optimizer, race, steps_to_reach, adam_by_hand, lr_schedule)
+    show_code(run_optimizer, race, steps_to_reach, adam_by_hand, momentum_ema_by_hand, adam_steps_axis_vs_rotated,
+              classify_critical_point, lr_schedule)

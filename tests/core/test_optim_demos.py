@@ -8,11 +8,15 @@ from core.optim_demos import (
     OPTIMIZERS,
     SCHEDULES,
     SURFACES,
+    TWO_VALLEYS_CRITICAL,
     adam_by_hand,
+    adam_steps_axis_vs_rotated,
+    classify_critical_point,
     contour_field,
     cosine_by_hand,
     lr_schedule,
     momentum_by_hand,
+    momentum_ema_by_hand,
     race,
     run_optimizer,
     sgd_stable_lr,
@@ -80,3 +84,39 @@ def test_bad_lr_and_contours():
         run_optimizer("bowl", "adam", 0.0)
     field = contour_field("rosenbrock", n=10)
     assert len(field) == 100 and min(r["z"] for r in field) == pytest.approx(0.0)
+
+
+def test_adam_step_count_grows_with_kappa_only_on_the_rotated_bowl():
+    """Adam's per-coordinate scaling cancels κ on ½(x² + κy²) but not on the same bowl turned by 45°."""
+    flat = adam_steps_axis_vs_rotated(1.0, lr=0.3, steps=250)
+    steep = adam_steps_axis_vs_rotated(50.0, lr=0.3, steps=500)
+    print("kappa=1:", flat, "kappa=50:", steep)
+    assert flat["bowl"] == flat["rotated_bowl"]                     # κ = 1 is a round bowl: rotation changes nothing
+    assert steep["bowl"] == flat["bowl"]                            # axis-aligned: κ does not matter to Adam
+    assert steep["rotated_bowl"] is not None and steep["rotated_bowl"] > 2.5 * steep["bowl"]
+
+
+def test_rotated_bowl_has_the_same_eigenvalues_as_the_bowl():
+    for name in ("bowl", "rotated_bowl"):
+        c = classify_critical_point(name, (0.0, 0.0), kappa=50.0)
+        assert c["kind"] == "minimum" and np.allclose(c["eigenvalues"], [1.0, 50.0])
+
+
+def test_two_valleys_has_a_local_minimum_a_saddle_and_a_global_minimum():
+    kinds = [classify_critical_point("two_valleys", p) for p in TWO_VALLEYS_CRITICAL]
+    assert [k["kind"] for k in kinds] == ["minimum", "saddle", "minimum"]
+    assert all(k["grad_norm"] < 1e-5 for k in kinds)
+    assert kinds[2]["value"] > kinds[0]["value"]                      # the right-hand minimum is only local
+    sgd = run_optimizer("two_valleys", "sgd", 0.03, 300)
+    momentum = run_optimizer("two_valleys", "momentum", 0.03, 300)
+    assert np.allclose(sgd.path[-1], TWO_VALLEYS_CRITICAL[2], atol=1e-3)
+    assert np.allclose(momentum.path[-1], TWO_VALLEYS_CRITICAL[0], atol=1e-3)
+
+
+def test_guide_momentum_with_lr_over_one_minus_beta_equals_torch_sgd_momentum():
+    beta, lr = 0.9, 0.02
+    torch_path = run_optimizer("bowl", "momentum", lr, 80, 10.0).path
+    guide_path = momentum_ema_by_hand("bowl", lr / (1 - beta), 80, 10.0, beta)
+    assert np.abs(guide_path - torch_path).max() < 1e-10
+    same_lr = momentum_ema_by_hand("bowl", lr, 80, 10.0, beta)       # without the rescaling the steps differ
+    assert np.abs(same_lr - torch_path).max() > 1e-2

@@ -41,3 +41,25 @@ def test_schedules_and_check_tab(lang):
     assert not at.exception
     check = at.dataframe[-1].value
     assert check.iloc[:, -1].max() < 1e-9, "our Adam, momentum and cosine formulas match torch"
+
+
+def test_rotated_bowl_shows_adam_slowing_down(lang):
+    at = open_page("14_optimization", lang)
+    at.selectbox(key="op_surface").set_value("rotated_bowl").run()
+    at.slider(key="op_kappa").set_value(50).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    axis = metrics["Adam's steps to 1e-3: axis-aligned bowl" if lang == "en" else "Шагов Adam до 1e-3: чаша по осям"]
+    rotated = [v for k, v in metrics.items() if "45" in k][0]
+    assert (int(axis), int(rotated)) == (166, 1135)
+    check = at.dataframe[-1].value
+    assert len(check) == 4 and check.iloc[:, -1].max() < 1e-9, "the guide's (1 − β) momentum with lr/(1 − β) matches torch"
+
+
+def test_two_valleys_lists_its_critical_points(lang):
+    at = open_page("14_optimization", lang)
+    at.selectbox(key="op_surface").set_value("two_valleys").run()
+    assert not at.exception
+    kinds = list(at.dataframe[1].value.iloc[:, -1])
+    saddle, minimum = ("saddle point", "minimum") if lang == "en" else ("седловая точка", "минимум")
+    assert kinds == [minimum, saddle, minimum]
