@@ -71,7 +71,7 @@ def test_training_draws_the_boundary_and_checks_accuracy(lang):
     assert cells and len(cells[0]["data"]["values"]) == 40 * 40, "with its grid of predicted classes"
     assert {c["cls"] for c in cells[0]["data"]["values"]} <= {"0", "1", "2"}
     shown = texts(at)
-    assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпох" in shown)
+    assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпохи" in shown)
     metrics = {m.label: m.value for m in at.metric}
     ours = [v for k, v in metrics.items() if "best epoch" in k or "лучшая эпоха" in k]
     ref = [v for k, v in metrics.items() if "accuracy_score" in k]

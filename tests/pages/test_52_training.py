@@ -23,7 +23,7 @@ def test_training_runs_and_reports(lang):
     job = at.session_state["_jobs"]["training"]
     assert job.status == "finished" and len(job.records) == 3
     shown = texts(at)
-    assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпох" in shown)
+    assert ("Finished 3 epochs" in shown) if lang == "en" else ("Готово: 3 эпохи" in shown)
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart"), "live charts drawn"
     # the Check tab compares the loop's score with sklearn's on the same predictions
     shown_metrics = {m.label: m.value for m in at.metric}
