@@ -148,6 +148,24 @@ def failure_case(name: str, in_features: int, num_classes: int, base: TrainConfi
     return FailureCase(name, relu, "default", adam)
 
 
+def sigmoid_layer_factors(depth: int = 10, width: int = 32, weight_scale: float = 1.0, seed: int = 0) -> list[dict]:
+    """Per layer of a deep sigmoid stack: the spectral norm of its backward factor W_ℓᵀ diag(σ′(z_ℓ)), the bound
+    ¼‖W_ℓ‖₂ and ‖W_ℓ‖₂. The factor depends on the weights, so "at most ¼" holds only when ‖W_ℓ‖₂ ≤ 1."""
+    g = torch.Generator().manual_seed(seed)
+    h = torch.randn(1, width, generator=g, dtype=torch.float64)
+    rows = []
+    for _ in range(depth):
+        # nn.Linear's default init draws from U(−1/√width, 1/√width); weight_scale multiplies it
+        W = (torch.rand(width, width, generator=g, dtype=torch.float64) * 2 - 1) * weight_scale / math.sqrt(width)
+        z = h @ W.T                                                   # (1, width)
+        slope = torch.sigmoid(z) * (1 - torch.sigmoid(z))             # σ′(z) ≤ ¼
+        factor = W.T @ torch.diag(slope[0])                           # ∂L/∂h_{ℓ−1} = ∂L/∂h_ℓ · diag(σ′) W
+        w_norm = float(torch.linalg.matrix_norm(W, ord=2))
+        rows.append({"factor": float(torch.linalg.matrix_norm(factor, ord=2)), "bound": w_norm / 4, "w_norm": w_norm})
+        h = torch.sigmoid(z)
+    return rows
+
+
 def init_weights(model: nn.Module, init: str, scale: float = 10.0) -> nn.Module:
     """Re-initialise Linear layers: "zero" sets every weight and bias to 0, "huge" multiplies weights by `scale`."""
     with torch.no_grad():

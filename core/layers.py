@@ -325,3 +325,56 @@ def generalization_gap(records) -> float:
     """Val loss minus train loss at the last epoch."""
     last = records[-1]
     return last.val_loss - last.train_loss
+
+
+# --- weight decay: an L2 term in the loss vs decoupled decay -----------------------------------
+
+def _decay_run(kind: str, lam: float, lr: float, steps: int, seed: int) -> torch.Tensor:
+    """Final weights of a linear least-squares fit trained `steps` full-batch steps in one of five ways."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(64, 5, generator=g, dtype=torch.float64)
+    y = X @ torch.randn(5, generator=g, dtype=torch.float64) + 0.1 * torch.randn(64, generator=g, dtype=torch.float64)
+    w = torch.full((5,), 0.5, dtype=torch.float64, requires_grad=True)
+    opt = {
+        "sgd_wd": lambda: torch.optim.SGD([w], lr=lr, weight_decay=lam),          # adds λ·w to the gradient
+        "sgd_half_l2": lambda: torch.optim.SGD([w], lr=lr),                       # loss + (λ/2)‖w‖²
+        "sgd_full_l2": lambda: torch.optim.SGD([w], lr=lr),                       # loss + λ‖w‖²
+        "adam_l2": lambda: torch.optim.Adam([w], lr=lr, weight_decay=lam),        # L2 inside Adam's gradient
+        "adamw": lambda: torch.optim.AdamW([w], lr=lr, weight_decay=lam),         # decoupled: w ← w − lr·λ·w
+    }[kind]()
+    penalty = {"sgd_half_l2": lam / 2, "sgd_full_l2": lam}.get(kind, 0.0)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = F.mse_loss(X @ w, y) + penalty * w.square().sum()
+        loss.backward()
+        opt.step()
+    return w.detach()
+
+
+def adamw_by_hand(lam: float, lr: float, steps: int, seed: int, betas=(0.9, 0.999), eps: float = 1e-8) -> torch.Tensor:
+    """AdamW from its formulas: shrink w by lr·λ·w, then the Adam step on the plain loss's gradient."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(64, 5, generator=g, dtype=torch.float64)
+    y = X @ torch.randn(5, generator=g, dtype=torch.float64) + 0.1 * torch.randn(64, generator=g, dtype=torch.float64)
+    w = torch.full((5,), 0.5, dtype=torch.float64)
+    m, v = torch.zeros_like(w), torch.zeros_like(w)
+    for t in range(1, steps + 1):
+        grad = 2 * X.T @ (X @ w - y) / len(y)                 # ∇ of mean((Xw − y)²)
+        w = w * (1 - lr * lam)                                # decoupled decay: not part of the gradient
+        m = betas[0] * m + (1 - betas[0]) * grad
+        v = betas[1] * v + (1 - betas[1]) * grad**2
+        w = w - lr * (m / (1 - betas[0] ** t)) / ((v / (1 - betas[1] ** t)).sqrt() + eps)
+    return w
+
+
+def weight_decay_check(lam: float = 0.1, lr: float = 0.05, steps: int = 50, seed: int = 0) -> dict[str, float]:
+    """Max |difference| between final weights: torch's weight_decay=λ is the gradient of (λ/2)‖w‖², and AdamW's
+    decoupled decay differs from Adam with that L2 term."""
+    run = {k: _decay_run(k, lam, lr, steps, seed) for k in ("sgd_wd", "sgd_half_l2", "sgd_full_l2", "adam_l2", "adamw")}
+    diff = lambda a, b: float((a - b).abs().max())  # noqa: E731
+    return {
+        "sgd_wd_vs_half_l2": diff(run["sgd_wd"], run["sgd_half_l2"]),
+        "sgd_wd_vs_full_l2": diff(run["sgd_wd"], run["sgd_full_l2"]),
+        "adamw_vs_adam_l2": diff(run["adamw"], run["adam_l2"]),
+        "adamw_vs_by_hand": diff(run["adamw"], adamw_by_hand(lam, lr, steps, seed)),
+    }

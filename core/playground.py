@@ -266,6 +266,24 @@ def approx_curve(model: nn.Module, name: str, n: int = 200) -> dict[str, np.ndar
     return {"x": x.squeeze(1).numpy(), "target": y.numpy(), "fit": net(x).numpy()}
 
 
+def random_feature_r2(name: str, units: int, activation: str, seed: int = 0) -> float:
+    """R² on the target's grid of one hidden layer with random fixed input weights and a least-squares output layer.
+
+    `activation` may also be "square" (x²): then every hidden unit is a quadratic in x, so is their sum, and no
+    width helps; a non-polynomial activation keeps improving with width, as the theorem requires.
+    """
+    x, y = target_points(name)
+    g = torch.Generator().manual_seed(seed)
+    w = torch.randn(1, units, generator=g, dtype=torch.float64) * 2
+    b = torch.empty(units, dtype=torch.float64).uniform_(-3, 3, generator=g)
+    z = x.double() @ w + b                                                  # (n, units)
+    h = z.square() if activation == "square" else ACTIVATIONS[activation]()(z)
+    features = torch.cat([h, torch.ones(len(x), 1, dtype=torch.float64)], dim=1)
+    coef = torch.linalg.lstsq(features, y.double().unsqueeze(1), driver="gelsd").solution
+    residual = features @ coef - y.double().unsqueeze(1)
+    return float(1 - residual.square().sum() / (y.double() - y.double().mean()).square().sum())
+
+
 # --- checks against the libraries ------------------------------------------------------------
 
 def feature_check(X: torch.Tensor) -> dict[str, float]:

@@ -188,8 +188,14 @@ with page.check:
     c2.metric(T("check_db_tv"), f"{tv_frac:.2%}")
     c3.metric(T("check_db_eval"), "✅" if identity else "❌")
     st.caption(T("check_db_caption"))
+    st.markdown(T("check_wd"))
+    wd = L.weight_decay_check()
+    st.dataframe(pd.DataFrame([{T("check_wd_pair"): T(f"wd_pairs.{k}"), T("check_wd_diff"): f"{v:.1e}"} for k, v in wd.items()]),
+                 hide_index=True)
+    st.caption(T("check_wd_caption"))
 
 with page.code:
     st.markdown(T("code_intro"))
     show_code(L.linear_params, L.normalize, L.norm_groups, L.batchnorm_train_eval, L.closed_form_derivative,
-              L.activation_curves, L.dead_relu_fraction, L.DropBlock2d, L.overfit_splits, L.overfit_job)
+              L.activation_curves, L.dead_relu_fraction, L.DropBlock2d, L.overfit_splits, L.overfit_job,
+              L.weight_decay_check, L.adamw_by_hand)

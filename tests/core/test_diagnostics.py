@@ -173,3 +173,15 @@ def test_clipping_rescues_a_learning_rate_that_diverges_without_it(digits):
     assert len(clipped) == 6 and clipped[-1].stop_reason is None and clipped[-1].val_score > 0.5
     again = compare_clipping(lambda: build_model(MLPConfig(64, 10, (64,) * 4, "relu")), digits, config)
     assert [r.val_loss for r in again["clipped"]] == [r.val_loss for r in clipped], "same seed, same start, same run"
+
+
+def test_sigmoid_backward_factor_is_bounded_by_a_quarter_of_the_weight_norm_not_by_a_quarter():
+    from core.diagnostics import sigmoid_layer_factors
+
+    for scale in (1.0, 10.0):
+        rows = sigmoid_layer_factors(depth=6, width=32, weight_scale=scale)
+        assert all(r["factor"] <= r["bound"] + 1e-12 for r in rows)          # ‖Wᵀdiag(σ′)‖₂ ≤ ¼‖W‖₂
+    big = sigmoid_layer_factors(depth=6, width=32, weight_scale=10.0)
+    assert min(r["factor"] for r in big) > 1.0     # large weights beat the ¼: "at most ¼ per layer" is false
+    small = sigmoid_layer_factors(depth=6, width=32, weight_scale=0.5)
+    assert max(r["factor"] for r in small) < 0.25  # ‖W‖₂ < 1: the signal shrinks by more than 4× per layer

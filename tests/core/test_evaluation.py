@@ -300,3 +300,18 @@ def test_score_agreement_of_a_diverged_model_is_nan_not_a_sklearn_error(task, ou
     y = torch.randn(10) if task == "regression" else torch.randint(0, outputs, (10,))
     loop, ref = score_agreement(model, X, y, task)
     assert np.isnan(loop) and np.isnan(ref)
+
+
+def test_micro_f1_equals_accuracy_and_macro_f1_is_the_mean_of_per_class_f1():
+    """What 5.3's quiz Q3 states: single-label multiclass micro F1 = accuracy; macro = unweighted mean."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 4, 200)
+    y_pred = np.where((rng.random(200) < 0.6) & (y_true < 3), y_true, rng.integers(0, 3, 200))   # never class 3
+    micro = f1_score(y_true, y_pred, average="micro")
+    macro = f1_score(y_true, y_pred, average="macro", zero_division=0)
+    per_class = f1_score(y_true, y_pred, average=None, zero_division=0)
+    assert micro == pytest.approx(accuracy_score(y_true, y_pred), abs=1e-12)
+    assert macro == pytest.approx(per_class.mean(), abs=1e-12) and per_class[3] == 0
+    assert macro < micro

@@ -117,3 +117,14 @@ def test_weight_decay_and_dropout_narrow_the_gap():
 def test_overfit_splits_reject_bad_sizes():
     with pytest.raises(ValueError, match="training images"):
         L.overfit_splits(5)
+
+
+def test_torch_weight_decay_is_the_gradient_of_half_lambda_w_squared_and_adamw_is_decoupled():
+    from core.layers import weight_decay_check
+
+    d = weight_decay_check(lam=0.1, lr=0.05, steps=50)
+    print(d)
+    assert d["sgd_wd_vs_half_l2"] < 1e-12           # SGD(weight_decay=λ) == SGD on L + (λ/2)‖w‖²
+    assert d["sgd_wd_vs_full_l2"] > 1e-3            # ... and not L + λ‖w‖²
+    assert d["adamw_vs_adam_l2"] > 1e-3             # AdamW ≠ Adam + L2
+    assert d["adamw_vs_by_hand"] < 1e-12            # AdamW = shrink by lr·λ·w, then the Adam step

@@ -118,3 +118,17 @@ def test_multiclass_configs_build():
         cfg = replace(DEFAULT, dataset=ds, n_classes=k, n_samples=120)
         job = make_playground_job(cfg, replace(DEFAULT_TRAIN, num_epochs=1))
         assert job.build_model()(job.data.X_train).shape[1] == k
+
+
+def test_universal_approximation_needs_a_non_polynomial_activation():
+    """With x² as activation every width gives a quadratic: no better than the best degree-2 fit."""
+    from core.playground import random_feature_r2, target_points
+
+    x, y = target_points("sin")
+    coef = np.polyfit(x.squeeze(1).double().numpy(), y.double().numpy(), 2)
+    residual = np.polyval(coef, x.squeeze(1).double().numpy()) - y.double().numpy()
+    best_quadratic = 1 - (residual**2).sum() / ((y.double().numpy() - y.double().numpy().mean()) ** 2).sum()
+    for units in (8, 128):
+        assert random_feature_r2("sin", units, "square") <= best_quadratic + 1e-9
+    assert random_feature_r2("sin", 128, "tanh") > 0.999 and random_feature_r2("sin", 128, "relu") > 0.99
+    assert random_feature_r2("sin", 4, "tanh") < random_feature_r2("sin", 128, "tanh")   # width helps

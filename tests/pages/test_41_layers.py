@@ -35,6 +35,10 @@ def test_renders_and_widgets_change_output(lang):
     diffs = [float(v) for df in at.dataframe for col in df.value.columns if "|" in col for v in df.value[col]]
     assert diffs and max(diffs) < 1e-5
     assert any(m.value == "✅" for m in at.metric)
+    # weight decay: torch's weight_decay=λ is the gradient of (λ/2)‖w‖²; AdamW differs from Adam + L2
+    wd = next(df.value for df in at.dataframe if df.value.shape == (4, 2) and "AdamW" in " ".join(df.value.iloc[:, 0]))
+    gaps = [float(v) for v in wd.iloc[:, 1]]
+    assert gaps[0] < 1e-12 and gaps[1] > 1e-3 and gaps[2] > 1e-3 and gaps[3] < 1e-12
 
 
 def test_overfitting_run_reports_the_gap(lang):
