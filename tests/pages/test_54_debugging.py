@@ -51,7 +51,7 @@ def test_gradient_heatmap_and_clipping(lang):
     assert max_norm == 0.1 and set(runs) == {"clipped", "unclipped"} and all(len(r) == 3 for r in runs.values())
     labels = [m.label for m in at.metric]
     assert (("clipped at 0.1" in labels and "no clipping" in labels) if lang == "en"
-            else ("клиппинг 0.1" in labels and "без клиппинга" in labels)), labels
+            else ("обрезка 0.1" in labels and "без обрезки" in labels)), labels
     specs = [json.dumps(json.loads(c.spec), ensure_ascii=False) for c in _charts(at)]
     assert any(("Validation loss" if lang == "en" else "Потери на валидации") in s for s in specs)
 
