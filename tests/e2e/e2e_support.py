@@ -45,9 +45,27 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
     raise RuntimeError("the app did not answer /_stcore/health within 90 s")
 
 
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+BUSY = "[data-testid=stApp]:not([data-test-script-state=notRunning])"
+
+
 def wait_idle(page, timeout: float = 120_000) -> None:
-    """Wait until the script has finished its run."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    """Wait until the script has finished its run.
+
+    A freshly loaded page says "notRunning" before its first run starts, so first wait for the run to
+    have drawn something in the main area: its state is "running" from before its first element."""
+    page.locator("[data-testid=stMain] [data-testid=stElementContainer]").first.wait_for(timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def wait_rerun(page, timeout: float = 120_000, start_within: float = 3_000) -> None:
+    """After an action that reruns the script: wait for that rerun to start (a very quick one may be
+    over before we look, hence the short `start_within`), then for it to finish."""
+    try:
+        page.wait_for_selector(BUSY, timeout=start_within)
+    except Exception:  # playwright's TimeoutError: the rerun was already over, or never came
+        pass
+    wait_idle(page, timeout)
 
 
 def shot(page, name: str) -> Path:
