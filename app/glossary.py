@@ -34,12 +34,16 @@ def terms() -> tuple[Term, ...]:
 
 
 def search(query: str, entries=None) -> list[Term]:
-    """Terms whose EN or RU name, ruled-out variants or definitions contain `query` (any case)."""
+    """Terms whose EN or RU name or ruled-out variants start with `query` (any case), then those that
+    contain it, then the terms whose definitions alone do."""
     q = query.strip().casefold()
     entries = terms() if entries is None else entries
     if not q:
         return list(entries)
-    return [t for t in entries if any(q in s.casefold() for s in (t.en, t.ru, *t.ruled_out, t.en_def, t.ru_def))]
+    by_name = [t for t in entries if any(q in s.casefold() for s in (t.en, t.ru, *t.ruled_out))]
+    by_name.sort(key=lambda t: not any(s.casefold().startswith(q) for s in (t.en, t.ru, *t.ruled_out)))
+    by_meaning = [t for t in entries if t not in by_name and (q in t.en_def.casefold() or q in t.ru_def.casefold())]
+    return by_name + by_meaning
 
 
 def prose(text: str) -> str:

@@ -25,15 +25,17 @@ def row(term) -> dict:
     return {
         T(f"col_{lang}"): names[lang],
         T(f"col_{other}"): names[other],
+        T("col_section"): f"./{pages[term.section].slug}?lang={lang}#{title}",
         T("col_ruled_out"): ", ".join(term.ruled_out),
         T("col_meaning"): term.en_def if lang == "en" else term.ru_def,
-        T("col_section"): f"./{pages[term.section].slug}?lang={lang}#{title}",
     }
 
 
 if found:
-    st.dataframe(pd.DataFrame([row(term) for term in found]), hide_index=True, width="stretch",
-                 column_config={T("col_section"): st.column_config.LinkColumn(display_text=r"#(.+)$")})
+    st.dataframe(pd.DataFrame([row(term) for term in found]), hide_index=True, width="stretch", height=min(600, 35 * (len(found) + 1) + 3),
+                 column_config={T("col_section"): st.column_config.LinkColumn(display_text=r"#(.+)$", width="medium"),
+                                T("col_ruled_out"): st.column_config.TextColumn(width="small"),
+                                T("col_meaning"): st.column_config.TextColumn(width="large")})
     st.subheader(T("sections_title"))
     for stem in sorted({term.section for term in found}):
         n = sum(term.section == stem for term in found)
