@@ -1,4 +1,4 @@
-"""Show the exact `core` source a demo ran, read with `inspect.getsource`."""
+"""Show the exact `core` source a demo ran, read with `inspect.getsource`, and the section's short script."""
 from __future__ import annotations
 
 import inspect
@@ -6,6 +6,7 @@ import inspect
 import streamlit as st
 
 from app.i18n import t
+from core.snippets import snippet_source
 
 
 def show_code(*objects, expanded: bool = False) -> None:
@@ -14,3 +15,15 @@ def show_code(*objects, expanded: bool = False) -> None:
         name = f"{obj.__module__}.{obj.__qualname__}"
         with st.expander(t("code.title", name=name), expanded=expanded):
             st.code(inspect.getsource(obj), language="python", line_numbers=True)
+
+
+def show_snippet(stem: str) -> None:
+    """'The code you would write': the section's script from core/snippets/, exactly as the tests run it."""
+    source = snippet_source(stem)
+    if source is None:
+        return
+    st.subheader(t("snippets.title"))
+    st.caption(t("snippets.intro"))
+    st.markdown(t(f"snippets.captions.{stem}"))
+    st.code(source, language="python", line_numbers=True)
+    st.divider()

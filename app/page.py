@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app import progress
+from app.code import show_snippet
 from app.i18n import current_lang, lookup, page_t, t
 from app.practice import practice
 from app.quiz import quiz
@@ -40,6 +41,8 @@ def start_page(file: str) -> Page:
     page = Page(stem, T, *tabs)
     with page.idea:
         render_idea(stem)
+    with page.code:
+        show_snippet(stem)
     with page.quiz:
         quiz(stem)
     with page.practice:

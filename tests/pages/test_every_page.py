@@ -4,6 +4,7 @@ from conftest import open_page, texts
 
 from app.navigation import discover
 from core.progress import ProgressStore
+from core.snippets import snippet_source
 
 PAGES = [e.stem for e in discover()]
 
@@ -13,6 +14,11 @@ def test_page_renders_in_both_languages(stem, lang):
     at = open_page(stem, lang)
     assert not at.exception, f"{stem} [{lang}]: {at.exception}"
     assert at.title, f"{stem} has no title"
+    snippet = snippet_source(stem)
+    if snippet is not None:  # every guide section: 'the code you would write', exactly the script the tests run
+        assert any(c.value.strip() == snippet.strip() for c in at.code), f"{stem}: the snippet panel is missing"
+        title = "The code you would write" if lang == "en" else "Код, который вы бы написали"
+        assert title in [h.value for h in at.subheader]
 
 
 def test_home_lists_every_guide_page_and_counts_quiz_progress(lang, tmp_path, monkeypatch):
