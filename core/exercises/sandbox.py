@@ -205,11 +205,7 @@ class Sandbox:
                 finally:
                     theirs.close()
             try:
-                with ours:
-                    ours.sendall(payload)
-                    ours.shutdown(socket.SHUT_WR)
-                    ours.settimeout(limits.wall + 60)
-                    data = _read_all(ours, limits.reply_kb * 1024 + 65536)
+                data = _exchange(ours, payload, limits)
             except TimeoutError:
                 raise
             except OSError:                    # the zygote died with our request in its queue
@@ -235,16 +231,21 @@ class Sandbox:
                 os._exit(0)
         theirs.close()
         try:
-            with ours:
-                ours.sendall(payload)
-                ours.shutdown(socket.SHUT_WR)
-                ours.settimeout(limits.wall + 60)
-                data = _read_all(ours, limits.reply_kb * 1024 + 65536)
+            data = _exchange(ours, payload, limits)
         finally:
             os.waitpid(pid, 0)
         if not data:
             raise RuntimeError("no reply from the sandbox")
         return json.loads(data)
+
+
+def _exchange(sock: socket.socket, payload: bytes, limits: Limits) -> bytes:
+    """Send one request over `sock` (then close it), and return the whole reply, capped in size."""
+    with sock:
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(limits.wall + 60)
+        return _read_all(sock, limits.reply_kb * 1024 + 65536)
 
 
 def _read_all(sock: socket.socket, cap: int) -> bytes:
