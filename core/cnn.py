@@ -27,6 +27,39 @@ def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dil
     return (n + 2 * padding - span) // stride + 1
 
 
+def pool_output_size(n: int, kernel: int, stride: int | None = None, padding: int = 0, dilation: int = 1,
+                     ceil_mode: bool = False) -> int:
+    """Pooling's output size: the conv formula, rounded up under ceil_mode, except that a last window starting
+    beyond the input and its left padding is dropped. stride defaults to the kernel, as in nn.MaxPool2d."""
+    stride = kernel if stride is None else stride
+    if min(n, kernel, stride, dilation) < 1 or padding < 0:
+        raise InputError("conv_sizes", "size, kernel, stride and dilation must be ≥ 1 and padding ≥ 0")
+    if 2 * padding > kernel:
+        raise InputError("pool_padding", "padding must be at most half the kernel", padding=padding, kernel=kernel)
+    span = dilation * (kernel - 1) + 1
+    if n + 2 * padding < span:
+        raise InputError("conv_span", f"the dilated kernel spans {span} pixels, more than the padded input ({n + 2 * padding})",
+                         span=span, padded=n + 2 * padding)
+    room = n + 2 * padding - span
+    out = (-(-room // stride) if ceil_mode else room // stride) + 1
+    if ceil_mode and (out - 1) * stride >= n + padding:
+        out -= 1
+    return out
+
+
+def pool_demo(n: int, kind: str, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> dict:
+    """An n×n grid of 0, 1, 2, … pooled by nn.MaxPool2d or nn.AvgPool2d (average pooling has no dilation)."""
+    x = torch.arange(n * n, dtype=torch.float32).reshape(1, 1, n, n)
+    if kind == "max":
+        pool = nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode=ceil_mode)
+    else:
+        pool = nn.AvgPool2d(kernel, stride, padding, ceil_mode=ceil_mode, count_include_pad=True)
+        dilation = 1
+    y = pool(x)
+    return {"input": x[0, 0], "output": y[0, 0], "formula": pool_output_size(n, kernel, stride, padding, dilation, ceil_mode),
+            "torch": int(y.shape[-1])}
+
+
 def conv_params(c_in: int, c_out: int, kernel: int, bias: bool = True, groups: int = 1) -> int:
     """Weights c_out·(c_in/groups)·k² plus c_out biases."""
     if c_in % groups or c_out % groups:
@@ -297,6 +330,29 @@ def conv_sweep(n_cases: int = 300, seed: int = 0) -> dict[str, int]:
         size_bad += shape[-1] != out or shape[-2] != out
         param_bad += sum(q.numel() for q in conv.parameters()) != conv_params(2 * g, 3 * g, k, True, g)
     return {"cases": cases, "size_mismatches": size_bad, "param_mismatches": param_bad}
+
+
+def pool_sweep(n_cases: int = 300, seed: int = 0) -> dict[str, int]:
+    """Random (height, width, kernel, stride, padding, dilation, ceil_mode) settings: pool_output_size against the
+    shapes nn.MaxPool2d and nn.AvgPool2d return. Returns counts of cases and mismatches."""
+    gen = torch.Generator().manual_seed(seed)
+    cases = bad = ceil_cases = 0
+    while cases < n_cases:
+        h, w, k, s, p, d = (int(torch.randint(lo, hi, (), generator=gen)) for lo, hi in
+                            ((1, 30), (1, 30), (1, 7), (1, 5), (0, 4), (1, 4)))
+        ceil_mode = bool(torch.randint(0, 2, (), generator=gen))
+        try:
+            expect = (pool_output_size(h, k, s, p, d, ceil_mode), pool_output_size(w, k, s, p, d, ceil_mode))
+        except ValueError:
+            continue
+        x = torch.zeros(1, 2, h, w)
+        shapes = [nn.MaxPool2d(k, s, p, d, ceil_mode=ceil_mode)(x).shape[-2:]]
+        if d == 1:
+            shapes.append(nn.AvgPool2d(k, s, p, ceil_mode=ceil_mode)(x).shape[-2:])
+        cases += 1
+        ceil_cases += ceil_mode
+        bad += any(tuple(shape) != expect for shape in shapes)
+    return {"cases": cases, "ceil_cases": ceil_cases, "mismatches": bad}
 
 
 def kernel_check(image: torch.Tensor) -> float:

@@ -34,6 +34,9 @@ from core.cnn import (
     kernel_gallery,
     kernel_positions,
     make_digits_job,
+    pool_demo,
+    pool_output_size,
+    pool_sweep,
     rescale,
     separable_modules,
     separable_params,
@@ -54,6 +57,11 @@ def cached_classics() -> list[dict]:
 @st.cache_data(show_spinner=False)
 def cached_sweep(n_cases: int, seed_: int) -> dict:
     return conv_sweep(n_cases, seed_)
+
+
+@st.cache_data(show_spinner=False)
+def cached_pool_sweep(n_cases: int, seed_: int) -> dict:
+    return pool_sweep(n_cases, seed_)
 
 
 @st.cache_resource(show_spinner=False)
@@ -102,6 +110,37 @@ def calculator() -> dict | None:
         st.caption(T("calc.chart_caption"))
     return {"n": n, "k": k, "s": s, "p": p, "d": d, "c_in": c_in, "c_out": c_out, "out": out, "shape": shape,
             "counted": count(conv), "formula": conv_params(c_in, c_out, k)}
+
+
+def pooling_section() -> None:
+    st.subheader(T("pool.head"))
+    st.markdown(T("pool.intro"))
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        kind = widgets.select("cnn_pool_kind", T("pool.kind"), ("max", "avg"), format_func=lambda k: T(f"pool.kinds.{k}"))
+        n = widgets.slider("cnn_pool_n", T("calc.size"), 2, 12, 5)
+    with c2:
+        k = widgets.slider("cnn_pool_k", T("calc.kernel"), 1, 5, 2)
+        s = widgets.slider("cnn_pool_s", T("calc.stride"), 1, 4, 2)
+    with c3:
+        p = widgets.slider("cnn_pool_p", T("calc.padding"), 0, 2, 0)
+        d = widgets.slider("cnn_pool_d", T("calc.dilation"), 1, 3, 1, disabled=kind == "avg")
+    with c4:
+        ceil_mode = widgets.toggle("cnn_pool_ceil", "ceil_mode", False, help=T("pool.ceil_help"))
+    try:
+        demo = pool_demo(n, kind, k, s, p, d if kind == "max" else 1, ceil_mode)
+    except (ValueError, RuntimeError) as exc:
+        st.error(T("calc.bad", reason=explain(exc) if isinstance(exc, ValueError) else str(exc)))
+        return
+    m1, m2 = st.columns(2)
+    m1.metric(T("pool.formula"), f"{demo['formula']} × {demo['formula']}")
+    m2.metric(T("pool.torch"), f"{demo['torch']} × {demo['torch']}")
+    left, right = st.columns(2)
+    left.markdown(f"**{T('pool.input')}**")
+    left.dataframe(pd.DataFrame(demo["input"].numpy().astype(int)), width="stretch")
+    right.markdown(f"**{T('pool.output')}**")
+    right.dataframe(pd.DataFrame(demo["output"].numpy()).round(2), width="stretch")
+    st.caption(T("pool.caption"))
 
 
 def kernels_section(ds) -> None:
@@ -216,6 +255,8 @@ def classics_section() -> None:
 with page.play:
     calc = calculator()
     st.divider()
+    pooling_section()
+    st.divider()
     name = widgets.select("cnn_ds", t("common.dataset"), IMAGE_SETS, format_func=lambda n: t(f"common.datasets.{n}"))
     ds = cached_images(name, seed())
     if ds.notice:
@@ -238,6 +279,12 @@ with page.check:
     if calc is not None:
         st.caption(T("check.current", out=calc["out"], shape="×".join(map(str, calc["shape"])), formula=calc["formula"],
                      counted=calc["counted"]))
+    st.markdown(T("check.pool_head"))
+    pools = cached_pool_sweep(300, 0)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(T("check.cases"), pools["cases"])
+    c2.metric(T("check.ceil_cases"), pools["ceil_cases"])
+    c3.metric(T("check.size_bad"), pools["mismatches"])
     st.markdown(T("check.kernel_head"))
     st.metric(T("check.kernel_diff"), f"{kernel_check(ds.X[0].reshape(ds.image_shape)[0]):.2e}")
     st.markdown(T("check.sep_head"))
@@ -256,5 +303,5 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(conv_output_size, conv_params, kernel_positions, apply_kernel, SEBlock, ResidualBlock, SeparableBlock, DigitsNet,
+    show_code(conv_output_size, pool_output_size, pool_demo, pool_sweep, conv_params, kernel_positions, apply_kernel, SEBlock, ResidualBlock, SeparableBlock, DigitsNet,
               feature_maps, separable_params, classic_table, fit)

@@ -128,3 +128,20 @@ def test_default_digits_cnn_reaches_97_percent():
     ours, ref = accuracy_vs_sklearn(job.best_model(), job.data.X_test, job.data.y_test)
     assert ours == pytest.approx(ref)
     assert ref >= 0.97, f"test accuracy {ref:.3f}"
+
+
+def test_pool_output_size_matches_maxpool_and_avgpool_on_random_shapes():
+    from core.cnn import pool_sweep
+
+    sweep = pool_sweep(300, seed=1)
+    print(sweep)
+    assert sweep["cases"] == 300 and sweep["ceil_cases"] > 100 and sweep["mismatches"] == 0
+
+
+def test_pool_output_size_ceil_mode_drops_a_window_that_would_start_in_the_padding():
+    from core.cnn import pool_output_size
+
+    assert pool_output_size(5, 2) == 2 and pool_output_size(5, 2, ceil_mode=True) == 3      # the partial window kept
+    # n=5, k=3, s=3, p=1: ⌈4/3⌉ + 1 = 3, but the third window would start at 6 ≥ n + p = 6, so it is dropped
+    torch_size = nn.MaxPool2d(3, 3, 1, ceil_mode=True)(torch.zeros(1, 1, 5, 5)).shape[-1]
+    assert pool_output_size(5, 3, 3, 1, ceil_mode=True) == torch_size == 2

@@ -71,3 +71,21 @@ def test_classic_table_from_torchvision():
     assert not at.exception
     table = at.dataframe[-1].value
     assert "138,357,544 (138M)" in table.to_string() and "11,689,512" in table.to_string()
+
+
+def test_pooling_demo_matches_torch_and_the_check_tab_sweeps_pooling(lang):
+    at = open_page("32_cnn", lang)
+    at.slider(key="cnn_pool_n").set_value(5).run()
+    at.slider(key="cnn_pool_k").set_value(3).run()
+    at.slider(key="cnn_pool_s").set_value(3).run()
+    at.slider(key="cnn_pool_p").set_value(1).run()
+    at.toggle(key="cnn_pool_ceil").set_value(True).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    formula = metrics["Output size by formula" if lang == "en" else "Размер выхода по формуле"]
+    from_torch = metrics["Output size from torch" if lang == "en" else "Размер выхода в torch"]
+    assert formula == from_torch == "2 × 2"                      # ⌈4/3⌉ + 1 = 3, the last window dropped
+    at.selectbox(key="cnn_pool_kind").set_value("avg").run()
+    assert not at.exception
+    bad = [m.value for m in at.metric if m.label in ("Output-size mismatches", "Расхождений в размере")]
+    assert len(bad) == 2 and all(v == "0" for v in bad)        # the conv sweep and the pooling sweep
