@@ -303,5 +303,6 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(conv_output_size, pool_output_size, pool_demo, pool_sweep, conv_params, kernel_positions, apply_kernel, SEBlock, ResidualBlock, SeparableBlock, DigitsNet,
+    show_code(conv_output_size, pool_output_size, pool_demo, pool_sweep, conv_params,
+              kernel_positions, apply_kernel, SEBlock, ResidualBlock, SeparableBlock, DigitsNet,
               feature_maps, separable_params, classic_table, fit)
