@@ -64,6 +64,8 @@ def test_every_ruled_out_variant_is_caught_by_its_terms_patterns():
     ("Уменьшите шаг обучения.", "learning_rate"),
     ("Слишком большой learning rate.", "learning_rate"),
     ("Точность на тесте: 0,93.", "accuracy"),
+    ("Каковы её accuracy и полнота?", "accuracy"),
+    ("Precision растёт, когда порог выше.", "precision"),
     ("Как это чинят ворота LSTM.", "gate"),
     ("Обрежьте градиент: клиппинг спасает.", "gradient_clipping"),
 ])
@@ -79,6 +81,7 @@ def test_a_planted_variant_is_found(text, term):
     "Поворот на 90° и вентиль забывания.",
     "Hamming loss считает ошибочные ячейки; осталось {loss}.",
     "Кривая точность-полнота и макро-точность.",
+    "Доля верных ответов (accuracy), subset accuracy, точность (precision) и полнота (recall).",
 ])
 def test_the_ruled_forms_and_their_contexts_pass(text):
     assert ruled_out_hits(text) == []
