@@ -115,6 +115,71 @@ def compare_lstm_with_torch(input_size: int = 3, hidden_size: int = 16, seq_len:
     )
 
 
+class GRUFromScratch(nn.Module):
+    """One GRU layer with nn.GRU's parameter layout (rows: reset r, update z, new n), so weights copy one to one."""
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(3 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(3 * hidden_size, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(3 * hidden_size))
+        self.bias_hh = nn.Parameter(torch.empty(3 * hidden_size))
+        bound = 1 / math.sqrt(hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None):
+        """x: (B, T, I) → outputs (B, T, H), h_T (B, H)."""
+        B, T, _ = x.shape
+        H = self.hidden_size
+        h = x.new_zeros(B, H) if h is None else h
+        outputs = []
+        for t in range(T):
+            gx = x[:, t] @ self.weight_ih.T + self.bias_ih        # (B, 3H)
+            gh = h @ self.weight_hh.T + self.bias_hh              # (B, 3H)
+            r = torch.sigmoid(gx[:, :H] + gh[:, :H])              # reset: how much of h the candidate sees
+            z = torch.sigmoid(gx[:, H : 2 * H] + gh[:, H : 2 * H])  # update: how much of h to keep
+            n = torch.tanh(gx[:, 2 * H :] + r * gh[:, 2 * H :])   # candidate; torch applies r after W_hn
+            h = (1 - z) * n + z * h
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h
+
+    @torch.no_grad()
+    def load_from(self, gru: nn.GRU, layer: int = 0) -> GRUFromScratch:
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(self, name).copy_(getattr(gru, f"{name}_l{layer}"))
+        return self
+
+
+@dataclass(frozen=True)
+class GRUCheck:
+    output_diff: float
+    h_diff: float
+    params_ours: int
+    params_torch: int
+    params_formula: int
+
+
+@torch.no_grad()
+def compare_gru_with_torch(input_size: int = 3, hidden_size: int = 16, seq_len: int = 20, batch: int = 4,
+                           seed: int = 0) -> GRUCheck:
+    """Run our GRU and `nn.GRU` with the same weights on the same random batch and initial state."""
+    torch.manual_seed(seed)
+    ref = nn.GRU(input_size, hidden_size, batch_first=True)
+    ours = GRUFromScratch(input_size, hidden_size).load_from(ref)
+    x, h0 = torch.randn(batch, seq_len, input_size), torch.randn(batch, hidden_size)
+    out_ref, h_ref = ref(x, h0[None])
+    out, h = ours(x, h0)
+    return GRUCheck(
+        output_diff=(out - out_ref).abs().max().item(),
+        h_diff=(h - h_ref[0]).abs().max().item(),
+        params_ours=sum(p.numel() for p in ours.parameters()),
+        params_torch=sum(p.numel() for p in ref.parameters()),
+        params_formula=3 * hidden_size * (input_size + hidden_size + 2),
+    )
+
+
 # --- gradients through time --------------------------------------------------------------------
 
 @dataclass(frozen=True)

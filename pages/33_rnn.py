@@ -17,10 +17,12 @@ from core.rnn import (
     SIGNALS,
     AttentionPooling,
     GradientSetup,
+    GRUFromScratch,
     LSTMFromScratch,
     SeqModelConfig,
     SeqTaskConfig,
     SequenceModel,
+    compare_gru_with_torch,
     compare_lstm_with_torch,
     count_parameters,
     demo_signal,
@@ -52,6 +54,11 @@ def gradient_table(seq_len: int, hidden: int, gain: float, forget_bias: float, s
 @st.cache_data(max_entries=64, show_spinner=False)
 def lstm_check(input_size: int, hidden: int, seq_len: int, seed_: int):
     return compare_lstm_with_torch(input_size, hidden, seq_len, 4, seed_)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gru_check(input_size: int, hidden: int, seq_len: int, seed_: int):
+    return compare_gru_with_torch(input_size, hidden, seq_len, 4, seed_)
 
 
 def gate_heatmaps(gates: dict, x: np.ndarray, key: str) -> None:
@@ -211,8 +218,16 @@ with page.check:
     p2.metric(T("check.params_torch"), f"{check.params_torch:,}")
     p3.metric(T("check.params_formula"), f"{lstm_parameter_formula(ck_in, ck_hidden):,}")
     st.caption(T("check.caption"))
+    st.markdown(T("check.gru_head"))
+    gru = gru_check(ck_in, ck_hidden, ck_len, seed())
+    g1, g2, g3 = st.columns(3)
+    g1.metric(T("check.gru_out_diff"), f"{gru.output_diff:.2e}")
+    g2.metric(T("check.gru_h_diff"), f"{gru.h_diff:.2e}")
+    g3.metric(T("check.gru_params"), f"{gru.params_ours:,} / {gru.params_torch:,} / {gru.params_formula:,}")
+    gru_ok = max(gru.output_diff, gru.h_diff) < 1e-5 and gru.params_ours == gru.params_torch == gru.params_formula
+    (st.success if gru_ok else st.error)(T("check.gru_ok" if gru_ok else "check.gru_bad"))
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(LSTMFromScratch, compare_lstm_with_torch, gradient_through_time, gate_trace, AttentionPooling,
+    show_code(LSTMFromScratch, compare_lstm_with_torch, GRUFromScratch, compare_gru_with_torch, gradient_through_time, gate_trace, AttentionPooling,
               SequenceModel, make_sequence_job, forecast_report)

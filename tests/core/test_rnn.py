@@ -127,3 +127,31 @@ def test_lstm_beats_naive_forecast_on_sine():
     report = forecast_report(job.best_model(), job.data)
     print(f"\nLSTM test MSE {report['model_mse']:.4f} vs naive {report['naive_mse']:.4f} in {seconds:.1f} s")
     assert report["model_mse"] < report["naive_mse"]
+
+
+@pytest.mark.parametrize("input_size,hidden,seq_len,seed", [(3, 16, 20, 0), (5, 7, 33, 1), (1, 32, 5, 2)])
+def test_gru_from_scratch_matches_nn_gru(input_size, hidden, seq_len, seed):
+    from core.rnn import compare_gru_with_torch
+
+    check = compare_gru_with_torch(input_size, hidden, seq_len, batch=3, seed=seed)
+    assert check.output_diff < 1e-5 and check.h_diff < 1e-5
+    assert check.params_ours == check.params_torch == check.params_formula == 3 * hidden * (input_size + hidden + 2)
+
+
+def test_the_guides_gru_update_is_torchs_with_z_renamed():
+    """h = (1 − z)·h_prev + z·n (the guide) differs from nn.GRU's h = (1 − z)·n + z·h_prev unless z means 1 − z."""
+    from core.rnn import GRUFromScratch
+
+    torch.manual_seed(0)
+    ref = nn.GRU(2, 4, batch_first=True)
+    x = torch.randn(1, 6, 2)
+    ours = GRUFromScratch(2, 4).load_from(ref)
+    with torch.no_grad():
+        out_ref, _ = ref(x)
+        H, h = 4, torch.zeros(1, 4)
+        for t in range(6):                       # the guide's update with torch's z: not the same numbers
+            gx, gh = x[:, t] @ ours.weight_ih.T + ours.bias_ih, h @ ours.weight_hh.T + ours.bias_hh
+            r, z = torch.sigmoid(gx[:, :H] + gh[:, :H]), torch.sigmoid(gx[:, H:2 * H] + gh[:, H:2 * H])
+            n = torch.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+            h = (1 - z) * h + z * n
+    assert (h - out_ref[:, -1]).abs().max() > 1e-2

@@ -23,6 +23,10 @@ def test_renders_all_five_parts(lang):
     # moving the hidden size changes the counts: 4·40·(3+40+2) = 7200
     at.slider(key="rn_ck_hidden").set_value(40).run()
     assert [m.value for m in at.metric].count("7,200") == 3 and not at.exception
+    # our GRU against nn.GRU: outputs agree, and 3·40·(3+40+2) = 5400 parameters three ways
+    gru = {m.label: m.value for m in at.metric if m.label.startswith("GRU:")}
+    assert len(gru) == 2 and max(float(v) for v in gru.values()) < 1e-5
+    assert "5,400 / 5,400 / 5,400" in [m.value for m in at.metric] and at.success
 
 
 def test_gradient_controls_move_the_far_gradient():
