@@ -14,9 +14,12 @@ from core.probability_demos import (
     DISTRIBUTIONS,
     bayes,
     cross_entropy_check,
+    fit_gaussian_nb,
+    gaussian_nb_proba,
     histogram_lines,
     info_by_hand,
     info_by_torch,
+    naive_bayes_vs_sklearn,
     normalize,
     running_moments,
     samples_vs_density,
@@ -26,6 +29,11 @@ from core.probability_demos import (
 page = start_page(__file__)
 T = page.T
 CLASSES = ("A", "B", "C", "D")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_naive_bayes(seed_: int) -> dict:
+    return naive_bayes_vs_sklearn(seed_)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -212,7 +220,14 @@ with page.check:
     st.dataframe(pd.DataFrame([{T("check.quantity"): q, T("check.ours"): o, T("check.library"): r, T("check.diff"): diff(o, r)}
                                for q, o, r in rows]), hide_index=True)
     st.caption(T("check.caption"))
+    st.markdown(T("check.nb_head"))
+    nb = cached_naive_bayes(0)
+    c1, c2, c3 = st.columns(3)
+    c1.metric(T("check.nb_diff"), f"{nb['max_proba_diff']:.1e}")
+    c2.metric(T("check.nb_acc_ours"), f"{nb['accuracy_ours']:.1%}")
+    c3.metric(T("check.nb_acc_sklearn"), f"{nb['accuracy_sklearn']:.1%}")
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(samples_vs_density, running_moments, bayes, info_by_hand, info_by_torch, cross_entropy_check)
+    show_code(samples_vs_density, running_moments, bayes, info_by_hand, info_by_torch, cross_entropy_check, fit_gaussian_nb,
+              gaussian_nb_proba, naive_bayes_vs_sklearn)

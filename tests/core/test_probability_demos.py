@@ -108,3 +108,24 @@ def test_temperature_sharpens_and_flattens():
     assert np.allclose(softmax_with_temperature(logits, 1000.0).numpy(), 1 / 3, atol=1e-3)
     with pytest.raises(ValueError):
         softmax_with_temperature(logits, 0.0)
+
+
+def test_gaussian_naive_bayes_matches_sklearn():
+    from core.probability_demos import naive_bayes_vs_sklearn
+
+    for seed in (0, 1):
+        r = naive_bayes_vs_sklearn(seed)
+        assert r["max_proba_diff"] < 1e-9 and r["accuracy_ours"] == r["accuracy_sklearn"] > 0.85
+
+
+def test_naive_bayes_is_bayes_rule_with_a_product_likelihood():
+    """One feature, two classes: the posterior equals Bayes' rule with the two normal densities written out."""
+    from core.probability_demos import fit_gaussian_nb, gaussian_nb_proba
+
+    X = torch.tensor([[0.0], [1.0], [2.0], [4.0], [5.0], [6.0]])
+    y = torch.tensor([0, 0, 0, 1, 1, 1])
+    model = fit_gaussian_nb(X, y, var_smoothing=0.0)
+    assert model.variances[:, 0].tolist() == pytest.approx([2 / 3, 2 / 3])            # population variance (ddof 0)
+    density = lambda x, mu: math.exp(-((x - mu) ** 2) / (2 * 2 / 3)) / math.sqrt(2 * math.pi * 2 / 3)  # noqa: E731
+    posterior = 0.5 * density(3.2, 1.0) / (0.5 * density(3.2, 1.0) + 0.5 * density(3.2, 5.0))
+    assert gaussian_nb_proba(model, torch.tensor([[3.2]], dtype=torch.float64))[0, 0].item() == pytest.approx(posterior, rel=1e-9)

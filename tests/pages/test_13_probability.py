@@ -7,6 +7,11 @@ def test_renders_all_five_parts(lang):
     assert not at.exception
     assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("def info_by_hand" in c.value for c in at.code)
+    # naive Bayes on iris: ours against sklearn's GaussianNB, the same probabilities and accuracy
+    nb = {m.label: m.value for m in at.metric}
+    diff = next(v for k, v in nb.items() if k.startswith("Max |"))
+    ours, ref = (v for k, v in nb.items() if k.startswith(("Test accuracy", "Доля верных ответов на тесте")))
+    assert float(diff) < 1e-9 and ours == ref == "97.8%"
 
 
 def test_distribution_explorer(lang):
