@@ -213,3 +213,26 @@ def elbow(X: np.ndarray, ks: range = range(1, 11), seed: int = 0) -> list[tuple[
         sil = float(skm.silhouette_score(X, model.labels_)) if k > 1 else None
         out.append((k, float(model.inertia_), sil))
     return out
+
+
+# --- why a binary head's loss should get logits ---------------------------------------------------
+
+def bce_from_logits_vs_probabilities(logits, label: float) -> list[dict[str, float]]:
+    """Per logit z (float32, as a model computes it): σ(z), Sigmoid + BCELoss, BCEWithLogitsLoss, and the exact
+    loss max(z, 0) − z·y + log(1 + e^{−|z|}) in float64. BCELoss clamps log(0) to −100; the logits form never
+    forms σ(z), so it stays exact."""
+    import torch
+    from torch import nn
+
+    z = torch.as_tensor(logits, dtype=torch.float32).clone().requires_grad_(True)
+    y = torch.full_like(z, float(label))
+    p = torch.sigmoid(z)
+    bce = nn.BCELoss(reduction="none")(p, y)
+    (grad_bce,) = torch.autograd.grad(bce.sum(), z)
+    with_logits = nn.BCEWithLogitsLoss(reduction="none")(z, y)
+    (grad_logits,) = torch.autograd.grad(with_logits.sum(), z)
+    z64, y64 = z.detach().double(), y.double()
+    exact = z64.clamp(min=0) - z64 * y64 + torch.log1p(torch.exp(-z64.abs()))
+    rows = zip(z.detach(), p.detach(), bce.detach(), with_logits.detach(), exact, grad_bce, grad_logits, torch.sigmoid(z64) - y64)
+    return [{"logit": float(a), "sigmoid": float(b), "bce": float(c), "bce_with_logits": float(d), "exact": float(e),
+             "grad_bce": float(f), "grad_with_logits": float(g), "grad_exact": float(h)} for a, b, c, d, e, f, g, h in rows]

@@ -266,9 +266,21 @@ with page.check:
     c2.metric(T("labels.v_start_opt"), f"{q_star[env.state(env.start)].max():.3f}")
     c3.metric(T("labels.path_lengths"), f"{len(path_q) - 1} / {len(path_opt) - 1}" if reached else f"— / {len(path_opt) - 1}")
     st.caption(T("rl_check_caption"))
+    st.markdown(T("bce.head"))
+    c1, c2 = st.columns(2)
+    with c1:
+        logit = slider("kt_bce_logit", T("bce.logit"), -60.0, 60.0, 40.0, 1.0)
+    with c2:
+        label = select("kt_bce_label", T("bce.label"), (0, 1), 0, radio=True, horizontal=True)
+    row = tasks.bce_from_logits_vs_probabilities([logit], label)[0]
+    st.metric(T("bce.sigmoid"), f"{row['sigmoid']:.9g}")
+    st.dataframe(pd.DataFrame([{"": T(f"bce.rows.{k}"), T("bce.loss"): row[k], T("bce.grad"): row[g]}
+                               for k, g in (("bce", "grad_bce"), ("bce_with_logits", "grad_with_logits"),
+                                            ("exact", "grad_exact"))]), hide_index=True)
+    st.caption(T("bce.caption"))
 
 with page.code:
     st.markdown(T("code_intro"))
     show_code(tasks.classification_example, tasks.binary_metrics, tasks.f1_scores, tasks.hamming_loss, tasks.subset_accuracy,
               tasks.regression_metrics, tasks.run_clustering, tasks.inertia, tasks.silhouette, tasks.elbow, rl.GridWorld,
-              rl.q_learning, rl.value_iteration)
+              rl.q_learning, rl.value_iteration, tasks.bce_from_logits_vs_probabilities)

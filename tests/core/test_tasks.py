@@ -65,3 +65,17 @@ def test_agglomerative_and_elbow():
     el = tasks.elbow(X, range(1, 7))
     inertias = [i for _, i, _ in el]
     assert all(b <= a for a, b in zip(inertias, inertias[1:])) and el[0][2] is None
+
+
+def test_bce_with_logits_stays_exact_where_sigmoid_plus_bceloss_is_clamped():
+    from core.tasks import bce_from_logits_vs_probabilities
+
+    rows = {r["logit"]: r for r in bce_from_logits_vs_probabilities([-5.0, 0.0, 5.0, 17.0, 40.0], label=0)}
+    for z in (-5.0, 0.0, 5.0):                                  # where σ(z) is representable both agree
+        assert rows[z]["bce"] == pytest.approx(rows[z]["exact"], rel=1e-5)
+        assert rows[z]["bce_with_logits"] == pytest.approx(rows[z]["exact"], rel=1e-5)
+    for z in (17.0, 40.0):                                      # σ(z) rounds to 1.0 in float32
+        assert rows[z]["sigmoid"] == 1.0
+        assert rows[z]["bce"] == 100.0 and rows[z]["grad_bce"] == 0.0          # log(0) clamped, no gradient
+        assert rows[z]["bce_with_logits"] == pytest.approx(z, rel=1e-6) == rows[z]["exact"]
+        assert rows[z]["grad_with_logits"] == pytest.approx(1.0)

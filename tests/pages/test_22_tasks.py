@@ -84,3 +84,15 @@ def test_linkage_methods_are_named_in_the_learners_language(lang):
     assert "ward" not in link.options
     link.set_value("single").run()
     assert not at.exception and at.selectbox(key="kt_link").value == "single"
+
+
+def test_check_tab_shows_bce_clamped_and_bce_with_logits_exact(lang):
+    at = open_page("22_tasks", lang)
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "BCEWithLogitsLoss" in " ".join(map(str, df.value.iloc[:, 0])))
+    losses = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    assert losses["Sigmoid + BCELoss"] == 100.0 and losses["BCEWithLogitsLoss"] == 40.0   # logit 40, label 0
+    at.slider(key="kt_bce_logit").set_value(3.0).run()
+    table = next(df.value for df in at.dataframe if "BCEWithLogitsLoss" in " ".join(map(str, df.value.iloc[:, 0])))
+    losses = list(table.iloc[:, 1])
+    assert max(losses) - min(losses) < 1e-5                    # a moderate logit: all three agree
