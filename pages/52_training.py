@@ -13,6 +13,7 @@ from app.training import trained_job_or_note, training_panel
 from core.errors import InputError
 from core.evaluation import score_agreement
 from core.jobs import load_checkpoint
+from core.loop_idioms import no_grad_graph, scheduler_order, stale_gradients, state_dict_round_trip, train_vs_eval
 from core.recipes import DIGITS_CNN, DIGITS_MLP, Recipe, make_job, prepare_data
 from core.trainer import EarlyStopping, fit
 
@@ -27,6 +28,23 @@ def finite_scores(job) -> tuple[float, float] | None:
     except ValueError:  # scikit-learn refuses non-finite predictions
         return None
     return scores if all(math.isfinite(s) for s in scores) else None
+
+
+def loop_idioms() -> None:
+    """The loop's idioms measured on tiny models: what each call changes."""
+    st.markdown(T("idioms.head"))
+    grads, modes, graph = stale_gradients(), train_vs_eval(), no_grad_graph()
+    order, saved = scheduler_order(), state_dict_round_trip()
+    lrs = lambda xs: ", ".join(f"{v:g}" for v in xs)  # noqa: E731
+    rows = [
+        ("zero_grad()", T("idioms.zero_grad", once=f"{grads['once']:g}", twice=f"{grads['twice_without_zero_grad']:g}")),
+        ("train() / eval()", T("idioms.modes", train=f"{modes['train_two_passes']:.3f}", eval=f"{modes['eval_two_passes']:g}")),
+        ("torch.no_grad()", T("idioms.no_grad", tracked=graph["tracked_requires_grad"], inside=graph["no_grad_requires_grad"])),
+        ("scheduler.step()", T("idioms.scheduler", after=lrs(order["after"]), before=lrs(order["before"]))),
+        ("state_dict()", T("idioms.state_dict", n=len(saved["keys"]), before=f"{saved['diff_before_load']:.3f}",
+                           after=f"{saved['diff_after_load']:g}")),
+    ]
+    st.dataframe([{T("idioms.call"): a, T("idioms.measured"): b} for a, b in rows], hide_index=True, width="stretch")
 
 
 with page.play:
@@ -70,7 +88,9 @@ with page.check:
         c2.metric(T("sklearn_score"), f"{ref:.6f}")
         c3.metric(T("difference"), f"{abs(loop_score - ref):.2e}")
         st.caption(T("check_caption"))
+    loop_idioms()
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(fit, EarlyStopping, make_job, load_checkpoint)
+    show_code(fit, EarlyStopping, make_job, load_checkpoint, stale_gradients, train_vs_eval, no_grad_graph, scheduler_order,
+              state_dict_round_trip)

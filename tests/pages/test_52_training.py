@@ -12,6 +12,14 @@ def test_renders_all_five_parts(lang):
     assert at.latex, "the idea tab shows formulas"
     assert len(at.radio) >= 3, "the quiz asks its questions"
     assert any("def fit" in c.value for c in at.code), "the code tab shows the real trainer source"
+    # the Self-check tab measures the loop's idioms, before any run
+    idioms = next(df.value for df in at.dataframe if "zero_grad()" in list(df.value.iloc[:, 0]))
+    measured = dict(zip(idioms.iloc[:, 0], idioms.iloc[:, 1]))
+    assert ("leaves 12 in .grad" if lang == "en" else "оставляет в .grad 12") in measured["zero_grad()"]
+    steps = measured["scheduler.step()"]
+    assert "0.1, 0.05, 0.025, 0.0125" in steps and "0.05, 0.025, 0.0125, 0.00625" in steps
+    assert "True" in measured["torch.no_grad()"] and "False" in measured["torch.no_grad()"]
+    assert ("and by 0 after" if lang == "en" else "и на 0 после") in measured["state_dict()"]
 
 
 def test_training_runs_and_reports(lang):
