@@ -281,3 +281,41 @@ def throughput_suite(batch_size: int, shuffle: bool, num_workers: int, pin_memor
     # worker runs get one epoch past their start-up, never an unbounded number
     return [measure_throughput(X, y, v, max_seconds, max_epochs=20 if v.num_workers == 0 else 2, seed=seed)
             for v in variants]
+
+
+# --- what a DataLoader yields: its options on a dataset small enough to read -------------------
+
+class Numbered(TorchDataset):
+    """Sample i is the number i: shows which samples each batch got. A Dataset needs __len__ and __getitem__."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> int:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return i
+
+
+def loader_batches(n: int, batch_size: int, shuffle: bool, drop_last: bool, seed: int = 0) -> list[list[int]]:
+    """The sample indices of every batch one epoch of DataLoader(Numbered(n), …) yields."""
+    gen = torch.Generator().manual_seed(seed)
+    loader = DataLoader(Numbered(n), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, generator=gen)
+    return [batch.tolist() for batch in loader]
+
+
+def pad_collate(batch: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A collate_fn for sequences of different lengths: pad them to the longest, keep the true lengths."""
+    seqs, labels = zip(*batch)
+    lengths = torch.tensor([len(s) for s in seqs])
+    padded = torch.nn.utils.rnn.pad_sequence(list(seqs), batch_first=True)      # (B, max_len)
+    return padded, lengths, torch.tensor(labels)
+
+
+def collate_demo(lengths: tuple[int, ...] = (2, 5, 3, 4), batch_size: int = 4) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One batch of variable-length sequences through DataLoader(collate_fn=pad_collate)."""
+    data = [(torch.arange(1, n + 1), i % 2) for i, n in enumerate(lengths)]
+    return next(iter(DataLoader(data, batch_size=batch_size, collate_fn=pad_collate)))

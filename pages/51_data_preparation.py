@@ -11,11 +11,15 @@ from app.page import start_page
 from app.session import seed
 from core.data_prep import (
     SCALER_NAMES,
+    Numbered,
+    collate_demo,
     compare_with_sklearn,
     feature_with_outliers,
     leakage_experiment,
+    loader_batches,
     make_loader,
     measure_throughput,
+    pad_collate,
     scale_feature,
     scaler_reference_data,
     throughput_suite,
@@ -108,6 +112,28 @@ with page.play:
     st.caption(T("leak_caption", shift=f"{res.center_shift.max():.2f}", gap=f"{res.mean_gap:+.4f}"))
 
     st.divider()
+    st.subheader(T("options.header"))
+    st.markdown(T("options.intro"))
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        n_small = widgets.slider("dp_opt_n", T("options.n"), 1, 30, 10)
+    with c2:
+        bs_small = widgets.slider("dp_opt_bs", T("batch_size"), 1, 16, 4)
+    with c3:
+        shuffle_small = widgets.toggle("dp_opt_shuffle", "shuffle", False)
+    with c4:
+        drop_last = widgets.toggle("dp_opt_drop_last", "drop_last", False, help=T("options.drop_last_help"))
+    batches = loader_batches(n_small, bs_small, shuffle_small, drop_last, seed())
+    st.dataframe(pd.DataFrame({T("options.batch"): range(1, len(batches) + 1),
+                               T("options.indices"): [", ".join(map(str, b)) for b in batches],
+                               T("options.size"): [len(b) for b in batches]}), hide_index=True)
+    st.caption(T("options.count", n=n_small, bs=bs_small, batches=len(batches),
+                 dropped=n_small - sum(len(b) for b in batches)))
+    padded, lengths, _ = collate_demo()
+    st.markdown(T("options.collate", lengths=", ".join(map(str, lengths.tolist())), shape=" × ".join(map(str, padded.shape))))
+    st.dataframe(pd.DataFrame(padded.numpy()), hide_index=False)
+
+    st.divider()
     st.subheader(T("loader_header"))
     st.markdown(T("loader_intro"))
     c1, c2, c3, c4 = st.columns(4)
@@ -168,4 +194,4 @@ with page.check:
 with page.code:
     st.markdown(T("code_intro"))
     show_code(StandardScaler, MinMaxScaler, RobustScaler, is_constant_feature, scale_feature, leakage_experiment,
-              make_loader, measure_throughput)
+              Numbered, loader_batches, pad_collate, collate_demo, make_loader, measure_throughput)

@@ -114,3 +114,25 @@ def test_measurement_restores_the_thread_count():
     X, y = tiny()
     measure_throughput(X, y, LoaderSettings("index", batch_size=4), max_seconds=0.0, max_epochs=1)
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("n,bs", [(10, 4), (12, 4), (7, 1), (3, 8)])
+def test_loader_batches_follow_the_batch_count_formula(n, bs):
+    import math
+
+    from core.data_prep import loader_batches
+
+    keep = loader_batches(n, bs, shuffle=False, drop_last=False)
+    assert len(keep) == math.ceil(n / bs) and sum(keep, []) == list(range(n))
+    drop = loader_batches(n, bs, shuffle=True, drop_last=True, seed=1)
+    assert len(drop) == n // bs and all(len(b) == bs for b in drop)
+    shuffled = sum(loader_batches(n, bs, shuffle=True, drop_last=False, seed=1), [])
+    assert sorted(shuffled) == list(range(n))                       # a permutation: every sample once
+
+
+def test_pad_collate_pads_to_the_longest_and_keeps_lengths():
+    from core.data_prep import collate_demo
+
+    padded, lengths, labels = collate_demo((2, 5, 3))
+    assert padded.shape == (3, 5) and lengths.tolist() == [2, 5, 3] and labels.tolist() == [0, 1, 0]
+    assert padded[0].tolist() == [1, 2, 0, 0, 0] and (padded != 0).sum(1).tolist() == [2, 5, 3]

@@ -76,3 +76,14 @@ def test_check_tab_agrees_with_sklearn():
     at.slider(key="dp_out").set_value(10.0).run()
     value = next(m.value for m in at.metric if m.label == "Max |difference| from sklearn")
     assert float(value) < 1e-6 and at.success
+
+
+def test_dataloader_options_show_each_batch(lang):
+    at = open_page("51_data_preparation", lang)
+    table = next(df.value for df in at.dataframe if list(df.value.columns)[0] in ("Batch", "Батч"))
+    assert list(table.iloc[:, 1]) == ["0, 1, 2, 3", "4, 5, 6, 7", "8, 9"]         # 10 samples, batches of 4
+    at.toggle(key="dp_opt_drop_last").set_value(True).run()
+    table = next(df.value for df in at.dataframe if list(df.value.columns)[0] in ("Batch", "Батч"))
+    assert list(table.iloc[:, 2]) == [4, 4]
+    assert ("2 samples dropped" if lang == "en" else "отброшено примеров: 2") in texts(at)
+    assert not at.exception
