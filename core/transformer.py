@@ -174,6 +174,23 @@ def compare_mha_with_torch(d_model: int = 32, num_heads: int = 4, seq_len: int =
     )
 
 
+@torch.no_grad()
+def compare_cross_attention_with_torch(d_model: int = 32, num_heads: int = 4, t_decoder: int = 6, t_encoder: int = 9,
+                                       batch: int = 2, seed: int = 0) -> dict:
+    """Cross-attention: the decoder's states ask (queries), the encoder's output answers (keys and values).
+    Our MultiHeadAttention against nn.MultiheadAttention(query, memory, memory) with the same weights."""
+    check_heads(d_model, num_heads)
+    torch.manual_seed(seed)
+    ours = MultiHeadAttention(d_model, num_heads)
+    ref = ours.to_torch().eval()
+    decoder_states = torch.randn(batch, t_decoder, d_model)     # (B, T_dec, d)
+    memory = torch.randn(batch, t_encoder, d_model)             # (B, T_enc, d): the encoder's output
+    out, w = ours(decoder_states, memory, memory)
+    out_ref, w_ref = ref(decoder_states, memory, memory, need_weights=True, average_attn_weights=False)
+    return {"output_diff": (out - out_ref).abs().max().item(), "weights_diff": (w - w_ref).abs().max().item(),
+            "output_shape": tuple(out.shape), "weights_shape": tuple(w.shape)}
+
+
 # --- positional encoding --------------------------------------------------------------------------
 
 def sinusoidal_encoding(max_len: int, d_model: int) -> torch.Tensor:

@@ -197,8 +197,16 @@ with page.check:
         p2.metric(T("check.params_torch"), f"{ck.params_torch:,}")
         p3.metric(T("check.params_formula"), f"{ck.params_formula:,}")
         st.caption(T("check.caption"))
+        cross = tf.compare_cross_attention_with_torch(ck_d, ck_h, seed=seed())
+        st.markdown(T("check.cross_head"))
+        x1, x2, x3 = st.columns(3)
+        x1.metric(T("check.cross_out_diff"), f"{cross['output_diff']:.2e}")
+        x2.metric(T("check.cross_w_diff"), f"{cross['weights_diff']:.2e}")
+        x3.metric(T("check.cross_w_shape"), " × ".join(map(str, cross["weights_shape"])))
+        st.caption(T("check.cross_caption"))
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(tf.scaled_dot_product_attention, tf.MultiHeadAttention, tf.compare_mha_with_torch, tf.sinusoidal_encoding,
+    show_code(tf.scaled_dot_product_attention, tf.MultiHeadAttention, tf.compare_mha_with_torch,
+              tf.compare_cross_attention_with_torch, tf.sinusoidal_encoding,
               tf.TransformerBlock, tf.TinyTransformer, tf.make_transformer_job)

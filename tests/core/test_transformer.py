@@ -144,3 +144,12 @@ def test_fully_masked_rows_give_zeros_as_torch_does():
             assert torch.isfinite(a).all()
             torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-10)
     assert blank_rows > 20
+
+
+@pytest.mark.parametrize("d_model,heads,t_dec,t_enc", [(32, 4, 6, 9), (12, 3, 1, 5), (8, 1, 7, 2)])
+def test_cross_attention_matches_torch_with_rectangular_weights(d_model, heads, t_dec, t_enc):
+    from core.transformer import compare_cross_attention_with_torch
+
+    r = compare_cross_attention_with_torch(d_model, heads, t_dec, t_enc, batch=2, seed=1)
+    assert r["output_diff"] < 1e-5 and r["weights_diff"] < 1e-5
+    assert r["output_shape"] == (2, t_dec, d_model) and r["weights_shape"] == (2, heads, t_dec, t_enc)

@@ -21,6 +21,9 @@ def test_renders_all_five_parts_and_checks(lang):
     diffs = [float(m.value) for m in at.metric if "|Δ|" in m.label]
     assert len(diffs) == 4 and max(diffs) < 1e-5
     assert [m.value for m in at.metric].count("4,224") == 3  # 4·(32² + 32), ours = torch = formula
+    cross = [float(m.value) for m in at.metric if m.label.startswith(("Cross:", "Перекрёстное:"))]
+    assert len(cross) == 2 and max(cross) < 1e-5                  # cross-attention against nn.MultiheadAttention
+    assert "2 × 4 × 6 × 9" in [m.value for m in at.metric]       # decoder queries × encoder keys
     at.select_slider(key="tf_ck_h").set_value(5).run()
     assert not at.exception and at.error, "32 is not divisible by 5 heads"
     assert ("not divisible" in at.error[0].value) if lang == "en" else ("не делится" in at.error[0].value)
