@@ -1,6 +1,7 @@
 """1.2 Calculus: derivatives by autograd and by finite differences, the chain rule, gradient fields."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -195,3 +196,16 @@ def gradient_field(name: str, lim: float = 3.0, n_field: int = 41, n_arrows: int
         length = spacing * 0.85 * (0.3 + 0.7 * nm / longest)
         arrows += arrow_rows((a, b), (a + length * d1 / nm, b + length * d2 / nm), "∇f", f"g{i}", head=0.25 * spacing)
     return field, arrows
+
+
+def sum_and_product_rules(x0: float) -> dict[str, tuple[float, float]]:
+    """(f + g)′ = f′ + g′ and (f·g)′ = f′g + fg′ for f = sin, g = x², by the rule and by autograd: (rule, autograd)."""
+    out = {}
+    for name, combine, rule in (
+        ("sum", lambda f, g: f + g, lambda x: math.cos(x) + 2 * x),
+        ("product", lambda f, g: f * g, lambda x: math.cos(x) * x**2 + math.sin(x) * 2 * x),
+    ):
+        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        combine(torch.sin(x), x**2).backward()
+        out[name] = (rule(x0), x.grad.item())
+    return out

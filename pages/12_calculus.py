@@ -23,6 +23,7 @@ from core.calculus_demos import (
     gradient_at,
     gradient_field,
     graph_dot,
+    sum_and_product_rules,
     value_and_grad,
 )
 from core.linalg_demos import arrow_rows
@@ -151,6 +152,7 @@ with page.check:
         *[(T("check.chain", v=v), by[v].grad, auto[v]) for v in ("x", "w", "b")],
         (T("check.partial", i=1), fd_grad[0], grad[0]),
         (T("check.partial", i=2), fd_grad[1], grad[1]),
+        *[(T(f"check.{rule}_rule", x=f"{x0:g}"), *values) for rule, values in sum_and_product_rules(x0).items()],
     ]
     st.dataframe(pd.DataFrame([{T("check.quantity"): q, T("check.ours"): o, T("check.library"): r, T("check.diff"): abs(o - r)}
                                for q, o, r in rows]), hide_index=True)

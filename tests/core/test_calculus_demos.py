@@ -1,4 +1,6 @@
 """1.2 core: autograd against formulas and finite differences, the chain rule, gradient fields."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -88,3 +90,14 @@ def test_gradient_field_arrows_point_uphill():
         _, g = gradient_at("bowl", start["x"], start["y"])
         d = np.array([end["x"] - start["x"], end["y"] - start["y"]])
         assert np.dot(d, g) > 0
+
+
+@pytest.mark.parametrize("x0", [-2.0, 0.3, 1.3])
+def test_sum_and_product_rules_match_autograd(x0):
+    from core.calculus_demos import sum_and_product_rules
+
+    rules = sum_and_product_rules(x0)
+    for rule, auto in rules.values():
+        assert rule == pytest.approx(auto, abs=1e-12)
+    # the naive "product of derivatives" is not the product rule
+    assert abs(math.cos(x0) * 2 * x0 - rules["product"][1]) > 1e-3

@@ -7,6 +7,9 @@ def test_renders_all_five_parts(lang):
     assert not at.exception
     assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("def central_difference" in c.value for c in at.code)
+    check = next(df.value for df in at.dataframe if any("x²)′" in str(q) for q in df.value.iloc[:, 0]))
+    rules = check[check.iloc[:, 0].str.contains("x²\\)′", regex=True)]
+    assert len(rules) == 2 and rules.iloc[:, -1].max() < 1e-9      # sum and product rules against autograd
 
 
 def test_guide_gradient_is_shown(lang):
