@@ -83,7 +83,7 @@ def test_pooling_demo_matches_torch_and_the_check_tab_sweeps_pooling(lang):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     formula = metrics["Output size by formula" if lang == "en" else "Размер выхода по формуле"]
-    from_torch = metrics["Output size from torch" if lang == "en" else "Размер выхода в torch"]
+    from_torch = metrics["Output size the module returns" if lang == "en" else "Размер выхода у модуля"]
     assert formula == from_torch == "2 × 2"                      # ⌈4/3⌉ + 1 = 3, the last window dropped
     at.selectbox(key="cnn_pool_kind").set_value("avg").run()
     assert not at.exception
