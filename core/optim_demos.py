@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-
 SQRT2 = math.sqrt(2.0)
 
 

@@ -229,5 +229,5 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(LSTMFromScratch, compare_lstm_with_torch, GRUFromScratch, compare_gru_with_torch, gradient_through_time, gate_trace, AttentionPooling,
-              SequenceModel, make_sequence_job, forecast_report)
+    show_code(LSTMFromScratch, compare_lstm_with_torch, GRUFromScratch, compare_gru_with_torch, gradient_through_time,
+              gate_trace, AttentionPooling, SequenceModel, make_sequence_job, forecast_report)
