@@ -53,16 +53,15 @@ def page_link(entry: PageEntry, label: str | None = None) -> None:
 
 
 def navigation():
-    """`st.navigation` over the discovered pages, grouped into sections by part."""
-    sections: dict[str, list] = {}
-    for entry in discover():
-        title, icon = title_and_icon(entry.stem)
-        page = st.Page(
-            str(entry.path),
-            title=title,
-            icon=icon,
-            url_path="" if entry.part == 0 else entry.slug,
-            default=entry.part == 0,
-        )
-        sections.setdefault(section_label(entry.part), []).append(page)
-    return st.navigation(sections)
+    """`st.navigation` over the discovered pages, every one shown (no "View N more" to click).
+
+    One flat list, not sections by part: Streamlit 1.67 draws sections as <div>s inside the menu's
+    <ul>, which screen readers cannot read as a list (axe: list, listitem). The titles carry the
+    part's number ("1.1 …"); Home and the Roadmap show the parts by name."""
+    pages = [
+        st.Page(str(entry.path), title=title, icon=icon, url_path="" if entry.part == 0 else entry.slug,
+                default=entry.part == 0)
+        for entry in discover()
+        for title, icon in [title_and_icon(entry.stem)]
+    ]
+    return st.navigation(pages, expanded=True)

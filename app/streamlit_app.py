@@ -17,6 +17,7 @@ HEAVY_MODULES = ("pandas", "altair", "core.trainer", "core.models", "core.datase
                  "app.training")
 
 st.set_page_config(page_title="Deep Learning with PyTorch", page_icon="🔥", layout="wide")
+st.html(Path(__file__).with_name("style.css"))  # fixes to Streamlit's markup (docs/ACCESSIBILITY.md)
 limits = configure_from_secrets()  # hosted mode: DLDASH_HOSTED=1 or a [hosted] secrets table
 plan_sessions(limits.sessions if limits.hosted else 1)
 render_sidebar()

@@ -98,7 +98,8 @@ def show_images() -> None:
     df = grid_frame(img, 1, 1, "col", "row", "v")
     c1.altair_chart(heatmap(df, "col", "row", "v", T("pixels_title"), T("labels.col"), T("labels.row"),
                             T("labels.intensity"), scheme="greys", text=True, height=300), width="stretch")
-    c2.image(upscale((img * 255 // 16).astype(np.uint8), 16), caption=T("digit_caption", shape="8×8", lo=0, hi=16))
+    digit = T("digit_caption", shape="8×8", lo=0, hi=16)
+    c2.image(upscale((img * 255 // 16).astype(np.uint8), 16), caption=digit, alt=digit)
     st.subheader(T("rgb_heading"))
     rgb = color_image().numpy()  # (3, H, W) uint8
     st.caption(T("rgb_caption", shape=" × ".join(map(str, rgb.shape))))
@@ -108,9 +109,10 @@ def show_images() -> None:
         only[c] = rgb[c]
         tinted.append(upscale(only.transpose(1, 2, 0), 3))
     names = [T("labels.red"), T("labels.green"), T("labels.blue")]
-    st.image([upscale(rgb.transpose(1, 2, 0), 3)] + tinted, width=170,
-             caption=[T("labels.full")] + [f"{n}: {rgb[c].mean():.0f}" for c, n in enumerate(names)])
-    st.image([upscale(rgb[c], 3) for c in range(3)], width=170, caption=[f"{n} (0–255)" for n in names])
+    captions = [T("labels.full")] + [f"{n}: {rgb[c].mean():.0f}" for c, n in enumerate(names)]
+    st.image([upscale(rgb.transpose(1, 2, 0), 3)] + tinted, width=170, caption=captions, alt=captions)
+    captions = [f"{n} (0–255)" for n in names]
+    st.image([upscale(rgb[c], 3) for c in range(3)], width=170, caption=captions, alt=captions)
     row = slider("dk_row", T("labels.row"), 0, rgb.shape[1] - 1, 20)
     col = slider("dk_col", T("labels.col"), 0, rgb.shape[2] - 1, 50)
     st.markdown(T("pixel_value", row=row, col=col, r=rgb[0, row, col], g=rgb[1, row, col], b=rgb[2, row, col]))

@@ -61,13 +61,15 @@ def show_augment() -> None:
         hue = slider("iv_hue", T("labels.hue"), -0.5, 0.5, 0.0, step=0.05)
     cfg = inv.AugmentConfig(float(angle), hflip, vflip, brightness, contrast, saturation, hue, crop)
     before, after = base_image(), augmented(cfg)
-    st.image([hwc(before), hwc(after)], caption=[T("labels.before"), T("labels.after")], width=256)
+    names = [T("labels.before"), T("labels.after")]
+    st.image([hwc(before), hwc(after)], caption=names, alt=names, width=256)
     diff = np.abs(after.astype(int) - before.astype(int))
     st.caption(T("aug_caption", shape=tuple(after.shape), changed=float((diff.sum(0) > 0).mean() * 100), mean=float(diff.mean())))
     st.subheader(T("random_heading"))
     strength = slider("iv_strength", T("labels.strength"), 0.0, 1.0, 0.5, step=0.1)
     samples = random_samples(strength, seed())
-    st.image([hwc(s, 2) for s in samples], width=128, caption=[f"#{i + 1}" for i in range(len(samples))])
+    st.image([hwc(s, 2) for s in samples], width=128, caption=[f"#{i + 1}" for i in range(len(samples))],
+             alt=[f"{T('labels.strength')} {strength}: #{i + 1}" for i in range(len(samples))])
     st.caption(T("random_caption"))
 
 
