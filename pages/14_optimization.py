@@ -40,8 +40,10 @@ BOWLS = ("bowl", "rotated_bowl")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cached_race(surface, optimizers, lr_plain, lr_adaptive, steps, kappa):
-    return race(surface, optimizers, lr_plain, lr_adaptive, steps, kappa)
+def cached_race(surface, lr_plain, lr_adaptive, steps, kappa):
+    """All six optimizers, whichever are shown: each path is independent of the others, so switching
+    one on or off only picks from this cached race instead of running a new one."""
+    return race(surface, tuple(OPTIMIZERS), lr_plain, lr_adaptive, steps, kappa)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -93,7 +95,7 @@ with page.play:
     if not chosen:
         st.info(T("race.none"))
         st.stop()
-    runs = cached_race(surface, tuple(chosen), lr_plain, lr_adaptive, steps, kappa)
+    runs = [run for run in cached_race(surface, lr_plain, lr_adaptive, steps, kappa) if run.optimizer in chosen]
     s = SURFACES[surface]
     field = cached_field(surface, kappa)
     lines, pts = [], []
