@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import threading
 import time
+import types
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,6 +219,36 @@ def _index_batches(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, gen: tor
         yield X[idx], y[idx]
 
 
+_MAIN_SWAP = threading.Lock()
+
+
+@contextmanager
+def _spawn_without_parent_main() -> Iterator[None]:
+    """A spawned child first re-runs the parent's `__main__` file (so that classes defined there unpickle).
+    Under Streamlit that file is the app's script, since Streamlit installs every script run as
+    `__main__`: each DataLoader worker would draw the whole app (the router, the sidebar, the warm-up),
+    or fail outright when the script needs arguments, as AppTest's do. Our datasets live in core, so
+    the workers need none of it: while they start, `__main__` is a bare module with no file to re-run."""
+    with _MAIN_SWAP:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
+class SpawningLoader(DataLoader):
+    """A DataLoader whose spawned workers import only what they unpickle, never the parent's script."""
+
+    def _get_iterator(self):
+        if self.num_workers == 0:
+            return super()._get_iterator()
+        with _spawn_without_parent_main():
+            return super()._get_iterator()
+
+
 def make_loader(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, seed: int = 0,
                 timeout_s: float = 120.0) -> DataLoader:
     """A DataLoader for the settings. Workers are spawned: forking a threaded server can deadlock."""
@@ -226,8 +261,8 @@ def make_loader(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, seed: int =
     if s.method == "batched":
         base = RandomSampler(ds, generator=gen) if s.shuffle else SequentialSampler(ds)
         sampler = BatchSampler(base, s.batch_size, drop_last=False)
-        return DataLoader(ds, sampler=sampler, batch_size=None, pin_memory=pin, **workers)
-    return DataLoader(ds, batch_size=s.batch_size, shuffle=s.shuffle, generator=gen, pin_memory=pin, **workers)
+        return SpawningLoader(ds, sampler=sampler, batch_size=None, pin_memory=pin, **workers)
+    return SpawningLoader(ds, batch_size=s.batch_size, shuffle=s.shuffle, generator=gen, pin_memory=pin, **workers)
 
 
 def measure_throughput(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, max_seconds: float = 1.0,

@@ -1,4 +1,7 @@
 """Data-preparation demos on tiny data: outlier scaling, leakage statistics, loaders (no timing asserts)."""
+import sys
+import types
+
 import numpy as np
 import pytest
 import torch
@@ -107,6 +110,24 @@ def test_spawned_worker_delivers_the_same_samples():
     r = measure_throughput(X, y, LoaderSettings("dataloader", batch_size=5, shuffle=False, num_workers=1),
                            max_seconds=0.0, max_epochs=1)
     assert r.samples == 20 and r.epochs == 1
+
+
+def test_spawned_workers_never_rerun_the_parents_script(tmp_path, monkeypatch):
+    """Streamlit installs each script run as `__main__`; a spawned worker used to run that file again
+    (the whole app under the server; a NameError under AppTest, whose scripts take arguments)."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit('the page ran in a DataLoader worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    X, y = tiny()
+    for method in ("dataloader", "batched"):
+        r = measure_throughput(X, y, LoaderSettings(method, batch_size=5, shuffle=False, num_workers=1),
+                               max_seconds=0.0, max_epochs=1)
+        assert r.samples == 20 and r.epochs == 1
+    assert not marker.exists(), "a worker re-ran the parent's __main__ file"
+    assert sys.modules["__main__"] is page, "the parent's __main__ is put back"
 
 
 def test_measurement_restores_the_thread_count():
