@@ -23,6 +23,14 @@ from core.device import configure_threads  # noqa: E402
 configure_threads()  # the app's own setting, so tests train as the app does
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`-n 2 --dist loadgroup`, the README's command) the browser tests run one
+    after another on one worker, each with its own server, while the other worker takes the rest."""
+    for item in items:
+        if "/e2e/" in item.path.as_posix():
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def page_path(stem: str) -> str:
     return str(ROOT / "pages" / f"{stem}.py")
 
