@@ -42,6 +42,27 @@ def flat_keys(tree, prefix: str = "") -> set[str]:
     return {prefix.rstrip(".")}
 
 
+def strings_of(tree, prefix: str = ""):
+    """(dotted key, text) for every string in a parsed content file; list items are numbered."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from strings_of(v, f"{prefix}{k}.")
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            yield from strings_of(v, f"{prefix}{i}.")
+    elif isinstance(tree, str):
+        yield prefix.rstrip("."), tree
+
+
+def content_strings(lang: str, files=None):
+    """(file name, dotted key, text) for every string of `lang`'s content files (or of `files`)."""
+    for path in files or sorted((CONTENT_DIR / lang).glob("*.toml")):
+        with open(path, "rb") as f:
+            tree = tomllib.load(f)
+        for key, text in strings_of(tree):
+            yield path.name, key, text
+
+
 def default_lang() -> str:
     """Russian for a Russian browser locale, English otherwise."""
     try:

@@ -1,36 +1,22 @@
 """One vocabulary: the glossary is complete, and no Russian text uses a variant it ruled out."""
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from app.glossary import ruled_out_hits, search, terms
-from app.i18n import CONTENT_DIR
+from app.i18n import CONTENT_DIR, content_strings
 from app.navigation import PAGES_DIR
 
 RU_FILES = sorted(Path(CONTENT_DIR, "ru").glob("*.toml"))
 
 
-def leaves(node, prefix=""):
-    """(dotted key, string) for every string in a content file, list items numbered."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from leaves(v, f"{prefix}{k}.")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from leaves(v, f"{prefix}{i}.")
-    elif isinstance(node, str):
-        yield prefix.rstrip("."), node
-
-
 def ruled_out_in(files) -> list[str]:
     by_key = {t.key: t for t in terms()}
     found = []
-    for path in files:
-        for key, text in leaves(tomllib.loads(path.read_text(encoding="utf-8"))):
-            for term, word in ruled_out_hits(text):
-                found.append(f"{path.name}: {key}: «{word}» (the glossary says «{by_key[term].ru}»)")
+    for name, key, text in content_strings("ru", files):
+        for term, word in ruled_out_hits(text):
+            found.append(f"{name}: {key}: «{word}» (the glossary says «{by_key[term].ru}»)")
     return found
 
 

@@ -1,11 +1,9 @@
 """The text names tabs by their real labels: «Эксперимент», not «Игра»; "the Play tab", not "the Demo tab"."""
 import re
-import tomllib
-from pathlib import Path
 
 import pytest
 
-from app.i18n import CONTENT_DIR, LANGS, catalog
+from app.i18n import LANGS, catalog, content_strings
 
 # A tab named in prose: «Эксперимент» or **«🏋️ Упражнения»** next to «вкладка»; "the Play tab",
 # "(Play tab)" or **🏋️ Exercises** tab in English.
@@ -30,26 +28,14 @@ def tab_labels(lang: str) -> set[str]:
     return {bare(label) for table in tables for label in table.values() if isinstance(label, str)}
 
 
-def leaves(node, prefix=""):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from leaves(v, f"{prefix}{k}.")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from leaves(v, f"{prefix}{i}.")
-    elif isinstance(node, str):
-        yield prefix.rstrip("."), node
-
-
 def tab_references(lang: str, files=None):
     """(file, key, the tab name as quoted) for every tab the text of `lang` names."""
-    for path in files or sorted(Path(CONTENT_DIR, lang).glob("*.toml")):
-        for key, text in leaves(tomllib.loads(path.read_text(encoding="utf-8"))):
-            if key.startswith("tabs.") or ".tabs." in f".{key}":
-                continue
-            for pattern in REFERENCES[lang]:
-                for m in pattern.finditer(text):
-                    yield path.name, key, m.group(1)
+    for name, key, text in content_strings(lang, files):
+        if key.startswith("tabs.") or ".tabs." in f".{key}":
+            continue
+        for pattern in REFERENCES[lang]:
+            for m in pattern.finditer(text):
+                yield name, key, m.group(1)
 
 
 @pytest.mark.parametrize("lang", LANGS)
