@@ -131,14 +131,14 @@ def test_the_panel_says_how_long_a_run_will_take_before_it_starts(lang):
     assert word in first and "30" in first, first  # the default 30 epochs
     at.slider(key="tr_epochs").set_value(60).run()
     assert "60" in estimate() and estimate() != first
-    from app.training import estimate_seconds
+    from app.estimates import estimate_seconds
     from core.recipes import DIGITS_MLP, make_job
     total, per_epoch, epochs, _ = estimate_seconds(lambda: make_job(DIGITS_MLP))
     assert epochs == DIGITS_MLP.train.num_epochs and total == per_epoch * epochs > 0
 
 
 def test_a_finished_run_teaches_the_estimate_its_real_epoch_time():
-    from app import training
+    from app import estimates
 
     at = open_page("52_training", "en")
     at.slider(key="tr_epochs").set_value(4).run()
@@ -146,10 +146,10 @@ def test_a_finished_run_teaches_the_estimate_its_real_epoch_time():
     at = wait_for_jobs(at)
     job = at.session_state["_jobs"]["training"]
     real = job.elapsed / len(job.records)
-    assert training._EPOCH_SECONDS[training._fingerprint(job.model, job.data, job.config)] == (real, True)
+    assert estimates._EPOCH_SECONDS[estimates._fingerprint(job.model, job.data, job.config)] == (real, True)
     said = next(c.value for c in at.caption if c.value.startswith("⏱"))
     assert "as measured on the last run" in said, said
-    assert training.duration(0.009) == "9 ms" and training.duration(0.4) == "0.4 s" and training.duration(300) == "5.0 min"
+    assert estimates.duration(0.009) == "9 ms" and estimates.duration(0.4) == "0.4 s" and estimates.duration(300) == "5.0 min"
 
 
 def test_a_cnn_link_opens_with_the_cnn_recipe_settings():
