@@ -2,13 +2,8 @@
 from __future__ import annotations
 
 import multiprocessing
-import sys
-import threading
 import time
-import types
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +12,7 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 from torch.utils.data import Dataset as TorchDataset
 
 from core.preprocessing import make_scaler
+from core.spawn import spawn_without_parent_main
 
 SCALER_NAMES = ("zscore", "minmax", "robust")
 SKLEARN_SCALERS = {"zscore": "StandardScaler", "minmax": "MinMaxScaler", "robust": "RobustScaler"}
@@ -219,33 +215,13 @@ def _index_batches(X: torch.Tensor, y: torch.Tensor, s: LoaderSettings, gen: tor
         yield X[idx], y[idx]
 
 
-_MAIN_SWAP = threading.Lock()
-
-
-@contextmanager
-def _spawn_without_parent_main() -> Iterator[None]:
-    """A spawned child first re-runs the parent's `__main__` file (so that classes defined there unpickle).
-    Under Streamlit that file is the app's script, since Streamlit installs every script run as
-    `__main__`: each DataLoader worker would draw the whole app (the router, the sidebar, the warm-up),
-    or fail outright when the script needs arguments, as AppTest's do. Our datasets live in core, so
-    the workers need none of it: while they start, `__main__` is a bare module with no file to re-run."""
-    with _MAIN_SWAP:
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            if main is not None:
-                sys.modules["__main__"] = main
-
-
 class SpawningLoader(DataLoader):
     """A DataLoader whose spawned workers import only what they unpickle, never the parent's script."""
 
     def _get_iterator(self):
         if self.num_workers == 0:
             return super()._get_iterator()
-        with _spawn_without_parent_main():
+        with spawn_without_parent_main():
             return super()._get_iterator()
 
 

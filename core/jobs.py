@@ -1,4 +1,10 @@
-"""Run `fit` in a background thread so the UI can redraw, stop or move on while it trains."""
+"""A training run as the pages see it: its records, status, best weights and checkpoint.
+
+A `TrainingJob` is the handle: pages read `records`, `status`, `model` and `best` from it whichever
+runner trained it (`core.runner`: a thread here, a worker process, or a Ray actor elsewhere). The
+runner feeds it through three steps, `begin`, `add_record` and `end`, which call the job's
+callbacks (one protocol, `JobCallback`: the run store's recorder is one) in that order.
+"""
 from __future__ import annotations
 
 import io
@@ -6,7 +12,7 @@ import pickle
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import torch
@@ -16,11 +22,9 @@ from core import limits as hosted_limits
 from core.datasets import Splits
 from core.errors import InputError
 from core.limits import LimitExceeded, Limits
-from core.slots import SLOTS, JobSlots
+from core.run_state import FINAL_STATES, JobCallback, Status, final_status  # noqa: F401
+from core.slots import SLOTS, JobSlots  # noqa: F401  (re-exported: the exercise checker shares the slots)
 from core.trainer import BestWeights, EpochRecord, TrainConfig, fit, seed_everything
-
-# "busy": no free slot on the server; "refused": hosted-mode limits forbid these settings
-FINAL_STATES = ("finished", "stopped", "diverged", "early_stopped", "failed", "busy", "refused")
 
 
 class TrainingJob:
@@ -32,30 +36,34 @@ class TrainingJob:
         data: Splits,
         config: TrainConfig,
         meta: dict | None = None,
-        on_record: Callable[[TrainingJob, EpochRecord], None] | None = None,
-        on_finish: Callable[[TrainingJob], None] | None = None,
-        on_start: Callable[[TrainingJob], None] | None = None,
+        callbacks: Iterable[JobCallback] = (),
     ) -> None:
         self.build_model, self.data, self.config = build_model, data, config
         self.meta = dict(meta or {})
-        self.on_record, self.on_finish, self.on_start = on_record, on_finish, on_start
-        self.listeners: list = []  # objects with optional on_start/on_record/on_finish (the run store)
-        self.listener_errors: list[str] = []
+        self.callbacks: list[JobCallback] = list(callbacks)
+        self.callback_errors: list[str] = []
         self.limits: Limits | None = None  # the limits this job was checked against
         self.limit_notes: tuple[tuple[str, dict], ...] = ()  # clamps hosted mode applied
         self.refusal: LimitExceeded | None = None
         self.num_parameters: int | None = None
         self.records: list[EpochRecord] = []
-        self.status = "pending"
+        self.status = Status.PENDING
         self.error: str | None = None
+        self.traceback: str | None = None
         self.model: nn.Module | None = None
         self.best = BestWeights()
+        self.learner: str | None = None  # who submitted it (the runner's one-run-per-learner rule)
+        self.backend: str | None = None  # which runner trained it; pages never need it
+        self.expected_seconds: float | None = None  # the panel's estimate, for the queue's waiting time
+        self.submitted_at: float | None = None
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+        self._remote_stop: Callable[[], None] | None = None  # set by a runner that trains elsewhere
+        self._checkpoint: bytes | None = None
 
-    # --- control ---------------------------------------------------------------------------
+    # --- limits ------------------------------------------------------------------------------
     def check_limits(self, limits: Limits | None = None) -> bool:
         """Apply hosted-mode limits once, before training: clamp epochs and data, refuse big models."""
         if self.limits is not None:
@@ -64,97 +72,104 @@ class TrainingJob:
         try:
             enforced = hosted_limits.enforce(self.limits, self.config, self.data, self.build_model)
         except LimitExceeded as exc:
-            self.refusal, self.status, self.error = exc, "refused", str(exc)
-            self.started_at = self.finished_at = time.perf_counter()
+            self.refuse(exc)
             return False
         self.config, self.data, self.limit_notes = enforced.config, enforced.data, enforced.notes
         if enforced.parameters >= 0:
             self.num_parameters = enforced.parameters
         return True
 
-    def add_listener(self, listener) -> None:
-        self.listeners.append(listener)
+    def refuse(self, reason: LimitExceeded) -> None:
+        self.refusal, self.status, self.error = reason, Status.REFUSED, str(reason)
+        self.started_at = self.finished_at = time.perf_counter()
+        self._done.set()
+
+    def add_callback(self, callback: JobCallback) -> None:
+        self.callbacks.append(callback)
 
     def _notify(self, event: str, *args) -> None:
-        """Call the hook `event` on every listener; a failing listener never breaks training."""
-        for listener in self.listeners:
-            hook = getattr(listener, event, None)
-            if hook is None:
-                continue
+        for callback in self.callbacks:
             try:
-                hook(self, *args)
+                getattr(callback, event)(self, *args)
             except Exception as exc:
-                self.listener_errors.append(f"{event}: {type(exc).__name__}: {exc}")
+                self.callback_errors.append(f"{event}: {type(exc).__name__}: {exc}")
 
-    def start(self, slots: JobSlots = SLOTS, limits: Limits | None = None) -> bool:
-        """Train in a daemon thread. Returns False with status "refused" (over the hosted limits)
-        or "busy" (no free slot on the server)."""
-        if not self.check_limits(limits):
-            return False
-        if slots is SLOTS and self.limits.hosted and slots.limit != self.limits.max_jobs:
-            slots.set_limit(self.limits.max_jobs)
-        if not slots.try_acquire():
-            self.status = "busy"
-            return False
-        self.status = "running"
+    # --- what a runner calls, in order ---------------------------------------------------------
+    def begin(self, num_parameters: int | None = None) -> None:
+        """Training has started (the model exists wherever it trains)."""
+        self.status = Status.RUNNING
+        if self.started_at is None:
+            self.started_at = time.perf_counter()
+        if num_parameters is not None and self.num_parameters is None:
+            self.num_parameters = num_parameters
+        self._notify("on_start")
 
-        def target() -> None:
+    def add_record(self, record: EpochRecord) -> None:
+        self.records.append(record)
+        self._notify("on_record", record)
+
+    def end(self, status: Status, error: str | None = None) -> None:
+        """The run is over: build the checkpoint once, then tell the callbacks."""
+        if self.started_at is None:
+            self.started_at = time.perf_counter()
+        self.status, self.error = Status(status), error
+        self.finished_at = time.perf_counter()
+        if self._checkpoint is None and self.best.state is not None and self.status != Status.DIVERGED:
             try:
-                self.run()
-            finally:
-                slots.release()
+                self._checkpoint = self._build_checkpoint()
+            except Exception as exc:  # the run stands; only the download is missing
+                self.callback_errors.append(f"checkpoint: {type(exc).__name__}: {exc}")
+        self._notify("on_finish")
+        self._done.set()
 
-        self._thread = threading.Thread(target=target, name="training-job", daemon=True)
-        self._thread.start()
-        return True
+    def cancel(self) -> None:
+        """Taken out of the queue before it started."""
+        self._stop.set()
+        self.end(Status.CANCELLED)
+
+    # --- control -------------------------------------------------------------------------------
+    def start(self, runner=None, learner: str | None = None, limits: Limits | None = None) -> bool:
+        """Submit to `runner` (default: this process's, `core.runner.current()`), checked against
+        `limits` (default: this process's). False when refused; otherwise it is queued or running."""
+        from core import runner as runners
+
+        if limits is not None and not self.check_limits(limits):
+            return False
+        return (runner or runners.current()).submit(self, learner=learner)
 
     def run(self) -> TrainingJob:
-        """Train in the calling thread (tests, benchmarks, scripts)."""
-        if not self.check_limits():
+        """Train in the calling thread (the thread runner, a worker process, tests and scripts)."""
+        if self.status in FINAL_STATES or not self.check_limits():
             return self
-        self.status = "running"
-        self.started_at = time.perf_counter()
         try:
             seed_everything(self.config.seed)
             self.model = self.build_model()
-            if self.num_parameters is None:
-                self.num_parameters = sum(p.numel() for p in self.model.parameters())
-            if self.on_start is not None:
-                self.on_start(self)
-            self._notify("on_start")
-            for record in fit(self.model, self.data, self.config, [self.best], should_stop=self._stop.is_set):
-                self.records.append(record)
-                if self.on_record is not None:
-                    self.on_record(self, record)
-                self._notify("on_record", record)
-            last = self.records[-1].stop_reason if self.records else None
-            if last == "diverged":
-                self.status = "diverged"
-            elif last == "early_stopping":
-                self.status = "early_stopped"
-            elif self._stop.is_set() and len(self.records) < self.config.num_epochs:  # a Stop after the last epoch stops nothing
-                self.status = "stopped"
-            else:
-                self.status = "finished"
+            self.begin(sum(p.numel() for p in self.model.parameters()))
+            for record in fit(self.model, self.data, self.config, [self.best], should_stop=self.stop_requested):
+                self.add_record(record)
+            status, error = final_status(self.records, self.stop_requested(), self.config.num_epochs), None
         except Exception as exc:  # shown to the learner instead of a crashed page
-            self.status = "failed"
-            self.error = f"{type(exc).__name__}: {exc}"
+            status, error = Status.FAILED, f"{type(exc).__name__}: {exc}"
             self.traceback = traceback.format_exc()
-        finally:
-            self.finished_at = time.perf_counter()
-            self._notify("on_finish")
-            if self.on_finish is not None:
-                self.on_finish(self)
+        self.end(status, error)
         return self
+
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._remote_stop is not None:
+            try:
+                self._remote_stop()
+            except Exception as exc:  # a worker that is gone needs no stopping
+                self.callback_errors.append(f"stop: {type(exc).__name__}: {exc}")
 
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the run is over (or `timeout` seconds); True when it is."""
+        return self._done.wait(timeout)
 
-    # --- state -----------------------------------------------------------------------------
+    # --- state ---------------------------------------------------------------------------------
     @property
     def done(self) -> bool:
         return self.status in FINAL_STATES
@@ -180,12 +195,18 @@ class TrainingJob:
         """The trained model with its best-val-loss weights loaded."""
         if self.model is None:
             return None
-        if self.best.state is not None and self.status != "diverged":
+        if self.best.state is not None and self.status != Status.DIVERGED:
             self.model.load_state_dict(self.best.state)
         return self.model
 
     def checkpoint_bytes(self) -> bytes:
-        """The best weights and the settings that made them, as a `torch.save` file."""
+        """The best weights and the settings that made them, as a `torch.save` file (built once,
+        when the run ended)."""
+        if self._checkpoint is None:
+            self._checkpoint = self._build_checkpoint()
+        return self._checkpoint
+
+    def _build_checkpoint(self) -> bytes:
         buf = io.BytesIO()
         payload = {
             "state_dict": self.best.state or {},

@@ -224,14 +224,20 @@ class RunStore:
                 conn.close()
 
     def add_epoch(self, run_id: int, record: Mapping, duration: float | None = None) -> None:
-        """Save one finished epoch and bump the run's progress, in one transaction."""
-        values = [finite_or_none(record.get(f)) for f in EPOCH_FIELDS]
+        self.add_epochs(run_id, [record], duration)
+
+    def add_epochs(self, run_id: int, records: list[Mapping], duration: float | None = None) -> None:
+        """Save finished epochs and bump the run's progress, in one transaction (the recorder
+        batches a run's epochs about once a second)."""
+        if not records:
+            return
+        rows = [(run_id, int(r["epoch"]), *(finite_or_none(r.get(f)) for f in EPOCH_FIELDS)) for r in records]
         conn = self._connect()
         try:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.execute(f"INSERT OR REPLACE INTO epochs (run_id, epoch, {', '.join(EPOCH_FIELDS)}) "
-                             f"VALUES (?, ?, {', '.join('?' * len(EPOCH_FIELDS))})", (run_id, int(record["epoch"]), *values))
+                conn.executemany(f"INSERT OR REPLACE INTO epochs (run_id, epoch, {', '.join(EPOCH_FIELDS)}) "
+                                 f"VALUES (?, ?, {', '.join('?' * len(EPOCH_FIELDS))})", rows)
                 conn.execute("UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?),"
                              " duration = COALESCE(?, duration) WHERE id = ?", (run_id, duration, run_id))
         finally:

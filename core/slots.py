@@ -12,6 +12,7 @@ class JobSlots:
         self._lock = threading.Lock()
         self.limit = limit
         self.active = 0
+        self._listeners: list = []  # called after every release (the training queue starts its next run)
 
     @property
     def free(self) -> int:
@@ -28,10 +29,25 @@ class JobSlots:
     def release(self) -> None:
         with self._lock:
             self.active = max(0, self.active - 1)
+            listeners = list(self._listeners)
+        for listener in listeners:  # outside the lock: a listener may acquire a slot
+            listener()
+
+    def add_release_listener(self, listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_release_listener(self, listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     def set_limit(self, limit: int) -> None:
         with self._lock:
             self.limit = max(1, int(limit))
+            listeners = list(self._listeners)
+        for listener in listeners:  # a higher limit may let a queued run start
+            listener()
 
 
 SLOTS = JobSlots(limit=4)

@@ -9,15 +9,31 @@ import pytest
 import torch
 
 from core.errors import InputError
-from core.jobs import JobSlots, load_checkpoint
+from core.jobs import JobCallback, JobSlots, Status, load_checkpoint
+from core.runner import Runner, ThreadBackend
 from core.recipes import DIGITS_MLP, make_job
 
 SHORT = replace(DIGITS_MLP, train=replace(DIGITS_MLP.train, num_epochs=3))
 
 
+class StopAt(JobCallback):
+    """Presses Stop once epoch `epoch` is recorded."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_record(self, job, record):
+        if record.epoch == self.epoch:
+            job.stop()
+
+
+def thread_runner(capacity: int = 1, slots: JobSlots | None = None) -> Runner:
+    return Runner(ThreadBackend(), capacity=capacity, slots=slots or JobSlots(capacity))
+
+
 def test_job_trains_in_a_thread_and_keeps_every_record():
     job = make_job(SHORT)
-    assert job.start(JobSlots(1))
+    assert job.start(thread_runner())
     job.join(120)
     assert job.status == "finished" and [r.epoch for r in job.records] == [1, 2, 3]
     assert job.progress == 1.0 and job.eta_seconds is None
@@ -25,30 +41,36 @@ def test_job_trains_in_a_thread_and_keeps_every_record():
 
 def test_stop_keeps_finished_epochs():
     job = make_job(replace(DIGITS_MLP, train=replace(DIGITS_MLP.train, num_epochs=500)))
-    job.on_record = lambda j, r: j.stop() if r.epoch == 2 else None
+    job.add_callback(StopAt(2))
     job.run()
     assert job.status == "stopped" and len(job.records) == 2
 
 
 def test_a_stop_pressed_after_the_last_epoch_still_finishes():
     job = make_job(SHORT)
-    job.on_record = lambda j, r: j.stop() if r.epoch == 3 else None  # Stop lands once epoch 3 of 3 is done
+    job.add_callback(StopAt(3))  # Stop lands once epoch 3 of 3 is done
     job.run()
     assert job.status == "finished" and len(job.records) == 3
 
 
 def test_a_stop_before_the_last_epoch_stops():
     job = make_job(SHORT)
-    job.on_record = lambda j, r: j.stop() if r.epoch == 2 else None
+    job.add_callback(StopAt(2))
     job.run()
     assert job.status == "stopped" and len(job.records) == 2
 
 
-def test_no_free_slot_means_busy():
+def test_no_free_slot_means_the_job_waits_in_the_queue_until_one_frees():
     slots = JobSlots(1)
-    assert slots.try_acquire()
+    assert slots.try_acquire()  # the exercise checker holds the only slot
+    runner = thread_runner(slots=slots)
     job = make_job(SHORT)
-    assert not job.start(slots) and job.status == "busy" and job.done
+    assert job.start(runner) and job.status == Status.QUEUED and not job.done
+    assert runner.position(job) == 1 and runner.queued == 1
+    assert not job.join(0.5) and not job.records, "it waits while the slot is held"
+    slots.release()
+    assert job.join(120) and job.status == Status.FINISHED and len(job.records) == 3
+    assert runner.position(job) is None and slots.free == 1
 
 
 def test_checkpoint_round_trip_with_weights_only():

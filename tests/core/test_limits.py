@@ -4,11 +4,16 @@ from __future__ import annotations
 import pytest
 
 from core import limits
-from core.jobs import JobSlots, TrainingJob
+from core.jobs import JobSlots, Status, TrainingJob
+from core.runner import Runner, ThreadBackend
 from core.limits import LimitExceeded, Limits, count_parameters_of, enforce, limits_from
 from core.models import MLPConfig, build_model
 from core.recipes import Recipe, make_job
 from core.trainer import TrainConfig
+
+def runner(slots: JobSlots) -> Runner:
+    return Runner(ThreadBackend(), slots=slots)
+
 
 HOSTED = Limits(hosted=True, max_epochs=2, max_train_samples=40, max_parameters=5_000, max_jobs=1)
 SMALL = Recipe(dataset="iris", hidden=(8,), train=TrainConfig(num_epochs=30, batch_size=16, seed=0))
@@ -37,7 +42,7 @@ def test_local_mode_changes_nothing():
 
 def test_job_clamps_epochs_and_samples_before_it_trains():
     job = make_job(SMALL)
-    assert job.start(slots=JobSlots(4), limits=HOSTED)
+    assert job.start(runner(JobSlots(4)), limits=HOSTED)
     job.join(60)
     assert job.status == "finished" and len(job.records) == 2 and job.config.num_epochs == 2
     assert len(job.data.y_train) == 40 and {c for c, _ in job.limit_notes} == {"epochs_clamped", "samples_clamped"}
@@ -45,7 +50,7 @@ def test_job_clamps_epochs_and_samples_before_it_trains():
 
 def test_a_model_over_the_limit_is_refused_with_a_reason():
     job = make_job(Recipe(dataset="iris", hidden=(256, 256), train=SMALL.train))
-    assert not job.start(slots=JobSlots(4), limits=HOSTED)
+    assert not job.start(runner(JobSlots(4)), limits=HOSTED)
     assert job.status == "refused" and job.done and job.model is None
     assert isinstance(job.refusal, LimitExceeded) and job.refusal.params["limit"] == 5_000
     assert job.refusal.params["params"] > 5_000
@@ -61,13 +66,17 @@ def test_run_in_the_calling_thread_is_checked_too():
         limits.configure(Limits(hosted=False))
 
 
-def test_job_slots_make_extra_jobs_busy():
+def test_job_slots_queue_extra_jobs_and_one_learner_gets_one_run():
     slots = JobSlots(1)
-    first, second = make_job(SMALL), make_job(SMALL)
-    assert first.start(slots=slots, limits=HOSTED)
-    assert not second.start(slots=slots, limits=HOSTED) and second.status == "busy"
+    shared = runner(slots)
+    first, second, again = make_job(SMALL), make_job(SMALL), make_job(SMALL)
+    assert first.start(shared, learner="a", limits=HOSTED)
+    assert second.start(shared, learner="b", limits=HOSTED) and second.status == Status.QUEUED
+    assert not again.start(shared, learner="a", limits=HOSTED), "a has a run already"
+    assert again.status == Status.REFUSED and again.refusal.code == "one_run"
     first.join(60)
-    assert slots.free == 1
+    second.join(60)
+    assert second.status == Status.FINISHED and slots.free == 1
 
 
 def test_hosted_mode_sets_the_shared_slot_limit():
@@ -76,7 +85,7 @@ def test_hosted_mode_sets_the_shared_slot_limit():
     old = jobs.SLOTS.limit
     try:
         job = make_job(SMALL)
-        job.start(limits=Limits(hosted=True, max_epochs=1, max_jobs=3))
+        job.start(Runner(ThreadBackend()), limits=Limits(hosted=True, max_epochs=1, max_jobs=3))
         job.join(60)
         assert jobs.SLOTS.limit == 3
     finally:
@@ -87,5 +96,5 @@ def test_a_plain_training_job_without_recipe_is_checked(tmp_path):
     src = make_job(SMALL)
     job = TrainingJob(src.build_model, src.data, TrainConfig(num_epochs=99), meta={"page": "x"})
     with pytest.raises(AssertionError):
-        assert job.start(slots=JobSlots(1), limits=Limits(hosted=True, max_parameters=10))
+        assert job.start(runner(JobSlots(1)), limits=Limits(hosted=True, max_parameters=10))
     assert job.status == "refused"

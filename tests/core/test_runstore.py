@@ -67,7 +67,7 @@ def test_a_run_stopped_midway_keeps_its_finished_epochs(tmp_path):
                 gate.set()
 
     attach(job, store, page="p", session="s")
-    job.add_listener(StopAfterTwo())
+    job.add_callback(StopAfterTwo())
     job.start()
     job.join(60)
     assert gate.is_set() and job.status == "stopped"
@@ -184,5 +184,5 @@ def test_listener_failure_does_not_break_training(tmp_path):
     store.path.unlink()  # the file vanishes under the store: writes fail, training goes on
     (tmp_path / "runs.db").mkdir()
     job.run()
-    assert job.status == "finished" and job.listener_errors
+    assert job.status == "finished" and job.callback_errors
     assert load_dataset("iris").name == "iris"
