@@ -1,9 +1,12 @@
 """The live training panel every page reuses: Train/Stop, progress with ETA, charts, summary.
 
-Training runs in a `core.jobs.TrainingJob` thread; a fragment polls it once a second, so
+Train submits a `core.jobs.TrainingJob` to this process's runner (`core.runner`: a thread, a
+worker process or a Ray actor; the panel never knows which), which checks the server's limits
+(`core.limits`) and queues it first in, first out. A fragment polls the job once a second, so
 drawing never slows the loop, and a slider move, Stop or a page switch loses no finished epoch.
-Every started job is saved to the run history (`app.runs`) from its own thread, so a closed tab
-still saves. In hosted mode the job checks the server's limits before it starts (`core.limits`).
+While it waits, the learner sees their place in the queue and can leave it. Every started job is
+saved to the run history (`app.runs`) as it trains, outside the script thread, so a closed tab
+still saves.
 Before a run, the panel says how long it will take (`app.estimates`).
 """
 from __future__ import annotations
@@ -18,7 +21,8 @@ from app.estimates import duration, estimate_caption, remember_epoch_seconds
 from app.i18n import t
 from app.text import escape_md, explain_md
 from core import limits as hosted
-from core.jobs import SLOTS, TrainingJob
+from core import runner as runners
+from core.jobs import Status, TrainingJob
 
 POLL_SECONDS = 1.0
 JOBS_KEY = "_jobs"
@@ -46,7 +50,7 @@ def trained_job(key: str) -> TrainingJob | None:
     inf or NaN) and with best weights, i.e. at least one epoch with a finite validation loss.
     Runs stopped or early-stopped after one epoch count: their best epoch is that one."""
     job = finished_job(key)
-    if job is None or job.status not in ("finished", "early_stopped", "stopped") or job.best.state is None:
+    if job is None or not job.status.left_a_model or job.best.state is None:
         return None
     return job
 
@@ -61,7 +65,7 @@ def why_untrained(key: str) -> str | None:
         return t("train.untrained.diverged", epoch=len(job.records), lr=f"{job.config.lr:g}")
     if job.status == "failed":
         return t("train.untrained.failed")
-    if job.status in ("busy", "refused"):
+    if job.status in (Status.REFUSED, Status.CANCELLED):
         return t("train.untrained.not_started")
     if not job.records:
         return t("train.untrained.no_epoch")
@@ -93,20 +97,32 @@ def _start(key: str, make_job: Callable[[], TrainingJob]) -> None:
         return
     running = current_job(key)
     if running is not None and not running.done:
-        running.stop()
+        runners.current().cancel(running)  # out of the queue, or stopped: one run per panel
     jobs()[key] = job
     st.session_state.setdefault(SEEN_KEY, set()).discard(key)
     runs.record(job, key)
-    job.start()
+    job.start(learner=runs.session_id())
 
 
 def _hosted_t(key: str, **params) -> str:
     return t(f"90_runs.hosted.{key}", **params)
 
 
-def _busy_message() -> None:
-    st.warning(t("train.busy"))
-    st.caption(_hosted_t("slots", active=SLOTS.active, limit=SLOTS.limit))
+def _queue_message(key: str, job: TrainingJob) -> None:
+    """Where the job waits: its place, the queue's length and about how long until it starts."""
+    runner = runners.current()
+    position = runner.position(job)
+    if position is None:
+        st.caption(t("train.starting"))
+        return
+    total, wait = runner.queued, runner.wait_seconds(job)
+    if wait is None:
+        st.info(t("train.queued_unknown", position=position, total=total), icon="⏳")
+    else:
+        st.info(t("train.queued", position=position, total=total, wait=duration(wait)), icon="⏳")
+    st.caption(_hosted_t("slots", running=runner.running, limit=runner.capacity, queued=total))
+    if st.button(t("train.cancel"), key=f"cancel_{key}", icon="✖"):
+        runner.cancel(job)
 
 
 def _limit_notes(job: TrainingJob) -> None:
@@ -127,9 +143,9 @@ def _status_message(job: TrainingJob) -> None:
         st.error(t("train.diverged", epoch=n, lr=f"{job.config.lr:g}"))
     elif job.status == "failed":
         st.error(t("train.failed", error=escape_md(job.error or "")))
-    elif job.status == "busy":
-        _busy_message()
-    elif job.status == "refused" and job.refusal is not None:
+    elif job.status == Status.CANCELLED:
+        st.info(t("train.cancelled"))
+    elif job.status == Status.REFUSED and job.refusal is not None:
         st.error(_hosted_t(job.refusal.code, **job.refusal.params))
 
 
@@ -155,7 +171,9 @@ def _summary(job: TrainingJob, score_title: str | None) -> None:
 def _draw(key: str, job: TrainingJob, score_title: str | None) -> None:
     running = not job.done
     _limit_notes(job)
-    if running:
+    if job.status == Status.QUEUED:
+        _queue_message(key, job)
+    elif running:
         eta = job.eta_seconds
         text = t("train.progress", epoch=len(job.records), total=job.config.num_epochs,
                  eta=f"{eta:.0f}" if eta is not None else "…")
@@ -212,8 +230,8 @@ def training_panel(
         if job.done and key not in seen:
             seen.add(key)
             remember_epoch_seconds(job)
-            if job.status not in ("busy", "refused"):
-                st.rerun()  # redraw the whole page so post-training views appear
+            if job.status != Status.REFUSED:  # (a refusal is drawn by the run that pressed Train)
+                st.rerun()  # redraw the whole page: post-training views appear, Train is enabled again
 
     live()
     return job

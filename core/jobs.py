@@ -26,6 +26,11 @@ from core.run_state import FINAL_STATES, JobCallback, Status, final_status  # no
 from core.slots import SLOTS, JobSlots  # noqa: F401  (re-exported: the exercise checker shares the slots)
 from core.trainer import BestWeights, EpochRecord, TrainConfig, fit, seed_everything
 
+# Seeding and building a model draw from torch's global generator: two runs starting at once in
+# threads of one process would interleave their draws. Under this lock a run's initial weights
+# depend on its seed alone (dropout still draws from the shared generator while it trains).
+_INIT_LOCK = threading.Lock()
+
 
 class TrainingJob:
     """One training run: its records, its best weights, and a stop switch."""
@@ -62,6 +67,14 @@ class TrainingJob:
         self._done = threading.Event()
         self._remote_stop: Callable[[], None] | None = None  # set by a runner that trains elsewhere
         self._checkpoint: bytes | None = None
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    @status.setter
+    def status(self, value: Status | str) -> None:
+        self._status = Status(value)  # a typo'd status fails here, not in a page that compares it
 
     # --- limits ------------------------------------------------------------------------------
     def check_limits(self, limits: Limits | None = None) -> bool:
@@ -142,8 +155,9 @@ class TrainingJob:
         if self.status in FINAL_STATES or not self.check_limits():
             return self
         try:
-            seed_everything(self.config.seed)
-            self.model = self.build_model()
+            with _INIT_LOCK:
+                seed_everything(self.config.seed)
+                self.model = self.build_model()
             self.begin(sum(p.numel() for p in self.model.parameters()))
             for record in fit(self.model, self.data, self.config, [self.best], should_stop=self.stop_requested):
                 self.add_record(record)

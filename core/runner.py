@@ -84,7 +84,7 @@ class Runner:
             if learner is not None and job.limits.hosted:
                 mine = [j for j in (*self._queue, *self._running) if j.learner == learner and not j.stop_requested()]
                 if mine:
-                    job.refuse(LimitExceeded("one_run", page=str(mine[0].meta.get("page", ""))))
+                    job.refuse(LimitExceeded("one_run"))
                     return False
             job.status, job.submitted_at = Status.QUEUED, time.perf_counter()
             self._queue.append(job)

@@ -10,8 +10,8 @@ import torch
 
 from core.errors import InputError
 from core.jobs import JobCallback, JobSlots, Status, load_checkpoint
-from core.runner import Runner, ThreadBackend
 from core.recipes import DIGITS_MLP, make_job
+from core.runner import Runner, ThreadBackend
 
 SHORT = replace(DIGITS_MLP, train=replace(DIGITS_MLP.train, num_epochs=3))
 

@@ -5,11 +5,12 @@ import pytest
 
 from core import limits
 from core.jobs import JobSlots, Status, TrainingJob
-from core.runner import Runner, ThreadBackend
 from core.limits import LimitExceeded, Limits, count_parameters_of, enforce, limits_from
 from core.models import MLPConfig, build_model
 from core.recipes import Recipe, make_job
+from core.runner import Runner, ThreadBackend
 from core.trainer import TrainConfig
+
 
 def runner(slots: JobSlots) -> Runner:
     return Runner(ThreadBackend(), slots=slots)
