@@ -166,7 +166,9 @@ class Runner:
                 if not running.records:
                     left = max(0.0, left - running.elapsed)
                 free_at.append(left)
-            free_at += [0.0] * max(0, self.capacity - len(free_at))
+            if self.slots.active > len(self._running):  # the exercise checker holds a slot: for how long, unknown
+                return None
+            free_at += [0.0] * max(0, min(self.capacity, self.slots.limit) - len(free_at))
             for ahead in list(self._queue)[: self._queue.index(job)]:
                 seconds = self._seconds(ahead)
                 if seconds is None:
