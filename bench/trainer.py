@@ -1,7 +1,8 @@
-"""Throughput of our trainer against two other loops on the same model, data and epochs.
+"""Throughput of our trainer against other loops on the same model, data, batches and epochs.
 
-    python -m bench.trainer [--epochs 30] [--repeats 3]
+    python -m bench.trainer [--models mlp cnn] [--epochs 30] [--cnn-epochs 5] [--repeats 3] [--device cpu]
 
+For the digits MLP and the digits CNN (`core.recipes.DIGITS_MLP`, `DIGITS_CNN`):
 1. ours: `core.trainer.fit`, consumed by a callback that does the live panel's chart work
    (building the Vega-Lite specs and serialising them) at the panel's throttled rate;
 2. guide: the guide's style of loop — DataLoader batches, `.item()` after every batch, an
@@ -16,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,39 +28,49 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from core.device import configure_threads  # noqa: E402
 from core.models import build_model  # noqa: E402
-from core.recipes import DIGITS_MLP, model_config, prepare_data  # noqa: E402
+from core.recipes import DIGITS_CNN, DIGITS_MLP, Recipe, model_config, prepare_data  # noqa: E402
 from core.trainer import fit, seed_everything  # noqa: E402
 
+RECIPES = {"mlp": DIGITS_MLP, "cnn": DIGITS_CNN}
 LABELS = {"loss_title": "Loss", "lr_title": "LR", "epoch": "Epoch", "loss": "Loss", "lr": "LR", "split": "Split"}
 REDRAW_SECONDS = 1.0  # the panel's poll interval (app.training.POLL_SECONDS)
 
 
-def fresh_model(data):
+def fresh_model(recipe: Recipe, data):
     seed_everything(0)
-    return build_model(model_config(DIGITS_MLP, data))
+    return build_model(model_config(recipe, data)).to(data.X_train.device)
 
 
-def ours(data, epochs: int) -> float:
+def synced_clock(device: torch.device) -> float:
+    """perf_counter once the device has finished its queued work (a no-op on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
+
+
+def ours(recipe: Recipe, data, epochs: int) -> float:
     from app.charts import history_charts  # the panel's chart builder, without a browser
 
-    model, records, last_draw = fresh_model(data), [], 0.0
-    config = DIGITS_MLP.train.__class__(**{**DIGITS_MLP.train.__dict__, "num_epochs": epochs})
-    start = time.perf_counter()
+    device = data.X_train.device
+    model, records, last_draw = fresh_model(recipe, data), [], 0.0
+    config = replace(recipe.train, num_epochs=epochs, device=str(device))
+    start = synced_clock(device)
     for record in fit(model, data, config):
         records.append(record)
         now = time.perf_counter()
         if now - last_draw >= REDRAW_SECONDS or record.epoch == epochs:
             json.dumps(history_charts(records, LABELS, "Accuracy"))
             last_draw = now
-    return epochs / (time.perf_counter() - start)
+    return epochs / (synced_clock(device) - start)
 
 
-def guide_style(data, epochs: int) -> float:
-    model = fresh_model(data)
-    optimizer = torch.optim.Adam(model.parameters(), lr=DIGITS_MLP.train.lr)
-    train_loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=DIGITS_MLP.train.batch_size, shuffle=True)
-    val_loader = DataLoader(TensorDataset(data.X_val, data.y_val), batch_size=DIGITS_MLP.train.batch_size)
-    start = time.perf_counter()
+def guide_style(recipe: Recipe, data, epochs: int) -> float:
+    device, bs = data.X_train.device, recipe.train.batch_size
+    model = fresh_model(recipe, data)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.train.lr)
+    train_loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=bs, shuffle=True)
+    val_loader = DataLoader(TensorDataset(data.X_val, data.y_val), batch_size=bs)
+    start = synced_clock(device)
     for _ in range(epochs):
         model.train()
         train_loss, correct, total = 0.0, 0, 0
@@ -79,17 +91,17 @@ def guide_style(data, epochs: int) -> float:
                 out = model(X)
                 val_loss += F.cross_entropy(out, y).item()
                 val_correct += (out.argmax(1) == y).sum().item()
-    return epochs / (time.perf_counter() - start)
+    return epochs / (synced_clock(device) - start)
 
 
-def lean(data, epochs: int, fused: bool = False) -> float:
-    model = fresh_model(data)
-    optimizer = torch.optim.Adam(model.parameters(), lr=DIGITS_MLP.train.lr, fused=fused or None)
-    X, y, n, bs = data.X_train, data.y_train, len(data.y_train), DIGITS_MLP.train.batch_size
-    start = time.perf_counter()
+def lean(recipe: Recipe, data, epochs: int, fused: bool = False) -> float:
+    model = fresh_model(recipe, data)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.train.lr, fused=fused or None)
+    X, y, n, bs = data.X_train, data.y_train, len(data.y_train), recipe.train.batch_size
+    start = synced_clock(X.device)
     for _ in range(epochs):
         model.train()
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=X.device)
         for i in range(0, n, bs):
             idx = perm[i : i + bs]
             loss = F.cross_entropy(model(X[idx]), y[idx])
@@ -99,37 +111,49 @@ def lean(data, epochs: int, fused: bool = False) -> float:
         model.eval()
         with torch.no_grad():
             model(data.X_val)
-    return epochs / (time.perf_counter() - start)
+    return epochs / (synced_clock(X.device) - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30, help="epochs per timed run")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per loop; the best counts")
-    args = parser.parse_args()
-    configure_threads()  # the app's setting
-    data = prepare_data(DIGITS_MLP)
+def compare(name: str, recipe: Recipe, epochs: int, repeats: int, device: torch.device) -> None:
+    """Time the four loops on one recipe, repeats interleaved, and print epochs/s and ratios."""
+    data = prepare_data(recipe).to(device)
     loops = {
         "ours (with chart work)": ours,
         "guide-style (DataLoader, .item())": guide_style,
         "lean bare loop": lean,
-        "lean bare loop + fused Adam": lambda d, e: lean(d, e, fused=True),
+        "lean bare loop + fused Adam": lambda r, d, e: lean(r, d, e, fused=True),
     }
     for loop in loops.values():  # warm-up: one-off costs (the first optimizer step) out of the timings
-        loop(data, 1)
+        loop(recipe, data, 1)
     # interleave the repeats so background load hits every loop alike
-    results = {name: 0.0 for name in loops}
-    for _ in range(args.repeats):
-        for name, loop in loops.items():
-            results[name] = max(results[name], loop(data, args.epochs))
-    print(f"digits MLP {DIGITS_MLP.hidden}, {len(data.y_train)} train samples, batch {DIGITS_MLP.train.batch_size}, "
-          f"{args.epochs} epochs, best of {args.repeats}, torch threads {torch.get_num_threads()}")
-    for name, eps in results.items():
-        print(f"  {name:<36} {eps:8.1f} epochs/s")
+    results = {label: 0.0 for label in loops}
+    for _ in range(repeats):
+        for label, loop in loops.items():
+            results[label] = max(results[label], loop(recipe, data, epochs))
+    shape = recipe.hidden if recipe.model == "mlp" else model_config(recipe, data).channels
+    print(f"digits {name.upper()} {shape}, {len(data.y_train)} train samples, batch {recipe.train.batch_size}, "
+          f"{epochs} epochs, best of {repeats}, {device}, torch threads {torch.get_num_threads()}")
+    for label, eps in results.items():
+        print(f"  {label:<36} {eps:8.1f} epochs/s")
     ours_eps, guide_eps, lean_eps, lean_fused_eps = results.values()
     print(f"ours / lean  = {ours_eps / lean_eps:.2f}x   (goal >= 0.90)")
     print(f"ours / guide = {ours_eps / guide_eps:.2f}x   (goal >= 1.15)")
-    print(f"ours / lean with the same fused Adam = {ours_eps / lean_fused_eps:.2f}x   (the price of metrics, norms, records)")
+    print(f"ours / lean with the same fused Adam = {ours_eps / lean_fused_eps:.2f}x   "
+          f"(goal >= 0.95; the price of metrics, norms, records)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", choices=sorted(RECIPES), default=["mlp", "cnn"], help="recipes to time")
+    parser.add_argument("--epochs", type=int, default=30, help="epochs per timed run of the MLP")
+    parser.add_argument("--cnn-epochs", type=int, default=5, help="epochs per timed run of the CNN (~20x slower per epoch)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per loop; the best counts")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or mps: data, model and every loop on it")
+    args = parser.parse_args()
+    configure_threads()  # the app's setting
+    for name in args.models:
+        epochs = args.cnn_epochs if name == "cnn" else args.epochs
+        compare(name, RECIPES[name], epochs, args.repeats, torch.device(args.device))
 
 
 if __name__ == "__main__":

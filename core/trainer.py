@@ -134,21 +134,30 @@ def output_size(task: str, num_classes: int) -> int:
     return num_classes if task == "multiclass" else 1
 
 
+def _cross_entropy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if out.dim() != 2 or y.dim() != 1:  # (B, T, C) against (B, T): one row per token
+        out, y = out.reshape(-1, out.shape[-1]), y.reshape(-1)
+    return F.cross_entropy(out, y)
+
+
 def loss_fn(task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Cross-entropy, BCE-with-logits or MSE. Multiclass logits may carry extra dims: (B, T, C)
     against labels (B, T) is scored token by token."""
     if task == "multiclass":
-        return lambda out, y: F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+        return _cross_entropy
     if task == "binary":
         return lambda out, y: F.binary_cross_entropy_with_logits(out.reshape(-1), y.float())
     return lambda out, y: F.mse_loss(out.reshape(-1), y.float().reshape(-1))
 
 
+def _predicted(task: str, out: torch.Tensor) -> torch.Tensor:
+    """Predicted labels: the top class (per token, for sequence outputs), or logit > 0 for binary."""
+    return out.argmax(dim=-1) if task == "multiclass" else binary_labels(out.reshape(-1))
+
+
 def correct_count(task: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Number of right predictions (tokens, for sequence outputs) as a 0-d tensor (no host sync)."""
-    if task == "multiclass":
-        return (out.argmax(dim=-1) == y).sum()
-    return (binary_labels(out.reshape(-1)) == y).sum()
+    return (_predicted(task, out) == y).sum()
 
 
 def make_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
@@ -191,6 +200,24 @@ def trained_per_epoch(n: int, batch_size: int) -> tuple[int, int]:
 def _weight_params(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
     """Parameters that are weights of a layer (dim ≥ 2), in forward order."""
     return [(n.removesuffix(".weight"), p) for n, p in model.named_parameters() if p.dim() >= 2 and p.requires_grad]
+
+
+def _grad_norms(params: list[nn.Parameter], grads: list[torch.Tensor]) -> torch.Tensor:
+    """(P,) L2 norm of each parameter's gradient in one fused kernel; 0 for a parameter the batch did not reach.
+    `grads` are the parameters' gradients that are not None, in order."""
+    norms = torch._foreach_norm(grads) if grads else ()
+    if len(grads) < len(params):
+        found = iter(norms)
+        norms = [next(found) if p.grad is not None else p.new_zeros(()) for p in params]
+    return torch.stack(norms)
+
+
+def _clip_(grads: list[torch.Tensor], norms: torch.Tensor, max_norm: float) -> torch.Tensor:
+    """Scale `grads` in place to a total norm of at most `max_norm`, exactly as
+    nn.utils.clip_grad_norm_ does, from their per-parameter `norms`; returns the scale (0-d)."""
+    scale = torch.clamp(max_norm / (torch.linalg.vector_norm(norms) + 1e-6), max=1.0)
+    torch._foreach_mul_(grads, scale)
+    return scale
 
 
 @torch.no_grad()
@@ -248,7 +275,12 @@ def fit(
     use_amp = config.amp and device.type in ("cpu", "cuda", "mps")
     amp_dtype = torch.bfloat16 if device.type == "cpu" else torch.float16
     scaler = torch.amp.GradScaler(device.type) if use_amp and device.type == "cuda" else None
+    params = [p for p in model.parameters() if p.requires_grad]
     weights = _weight_params(model) if config.track_layer_grads else []
+    weight_index = torch.tensor([next(i for i, p in enumerate(params) if p is w) for _, w in weights], dtype=torch.long,
+                                device=device)
+    batch_sizes = torch.tensor([min(config.batch_size, trained - i) for i in range(0, trained, config.batch_size)],
+                               dtype=torch.float32, device=device)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     first_loss: float | None = None
     for cb in callbacks:
@@ -257,12 +289,9 @@ def fit(
         for epoch in range(1, config.num_epochs + 1):
             start = time.perf_counter()
             model.train()
-            loss_sum = torch.zeros((), device=device)
-            correct = torch.zeros((), device=device, dtype=torch.long)
-            norm_sum = torch.zeros((), device=device)
-            layer_sum = torch.zeros(len(weights), device=device)
+            # per step, kept on the device and reduced once at the epoch's end
+            losses, predictions, grad_norms, clip_scales = [], [], [], []
             perm = torch.randperm(n, device=device, generator=gen)
-            seen = 0  # labels scored this epoch (tokens, for sequence outputs)
             for i in range(0, trained, config.batch_size):
                 if should_stop is not None and should_stop():
                     return
@@ -277,13 +306,10 @@ def fit(
                     scaler.unscale_(optimizer)
                 else:
                     loss.backward()
-                grads = [p.grad for p in model.parameters() if p.grad is not None]
+                grads = [p.grad for p in params if p.grad is not None]
+                norms = _grad_norms(params, grads)  # (P,) before clipping
                 if config.clip_grad_norm > 0:
-                    norm = nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
-                else:
-                    norm = nn.utils.get_total_norm(grads, foreach=True)
-                if weights:
-                    layer_sum += torch.stack([p.grad.detach().norm() for _, p in weights])
+                    clip_scales.append(_clip_(grads, norms, config.clip_grad_norm))
                 if scaler is not None:
                     scaler.step(optimizer)
                     scaler.update()
@@ -292,18 +318,17 @@ def fit(
                 lr = optimizer.param_groups[0]["lr"]  # the rate this step used; the record keeps the last one
                 if per_batch:
                     scheduler.step()
-                loss_sum += loss.detach() * len(yb)
-                norm_sum += norm.detach()
+                losses.append(loss.detach())
+                grad_norms.append(norms)
                 if task != "regression":
-                    correct += correct_count(task, out.detach(), yb)
-                    seen += yb.numel()
-                if first_loss is None:
-                    first_loss = loss.item()  # one sync, once per run: the divergence yardstick
+                    predictions.append(_predicted(task, out))
             if scheduler is not None and not per_batch:
                 scheduler.step()
-            train_loss = (loss_sum / trained).item()
+            if first_loss is None:
+                first_loss = losses[0].item()  # the divergence yardstick: the run's first batch
+            train_loss = (torch.stack(losses) @ batch_sizes / trained).item()
             diverged = not math.isfinite(train_loss) or (
-                first_loss is not None and math.isfinite(first_loss) and train_loss > DIVERGENCE_FACTOR * max(first_loss, 1e-3)
+                math.isfinite(first_loss) and train_loss > DIVERGENCE_FACTOR * max(first_loss, 1e-3)
             )
             if diverged:
                 val_loss, val_score = math.nan, None
@@ -313,7 +338,15 @@ def fit(
             if task == "regression":
                 train_score = None if diverged else evaluate_loss(model, X, y, task)[1]
             else:
-                train_score = correct.item() / max(1, seen)
+                labels = torch.cat(predictions)  # (trained, ...) in the order of perm
+                train_score = (labels == y[perm[:trained]]).sum().item() / max(1, labels.numel())
+            grad_norms = torch.stack(grad_norms)  # (steps, P)
+            layer_grad_norms = None
+            if weights:
+                layer_norms = grad_norms[:, weight_index]  # (steps, layers)
+                if clip_scales:
+                    layer_norms = layer_norms * torch.stack(clip_scales)[:, None]  # the layers' norms after clipping
+                layer_grad_norms = dict(zip((name for name, _ in weights), layer_norms.mean(0).tolist()))
             record = EpochRecord(
                 epoch=epoch,
                 num_epochs=config.num_epochs,
@@ -322,9 +355,9 @@ def fit(
                 train_score=train_score,
                 val_score=val_score,
                 lr=lr,
-                grad_norm=(norm_sum / steps).item(),
+                grad_norm=torch.linalg.vector_norm(grad_norms, dim=1).mean().item(),
                 seconds=time.perf_counter() - start,
-                layer_grad_norms={name: v for (name, _), v in zip(weights, (layer_sum / steps).tolist())} or None,
+                layer_grad_norms=layer_grad_norms,
                 stop_reason="diverged" if diverged else None,
             )
             stop = diverged
