@@ -91,6 +91,26 @@ def record(job, panel: str) -> RunRecorder | None:
         return None
 
 
+_runner_warm = threading.Event()
+
+
+def start_runner_in_background() -> None:
+    """Make this process's training runner off the script thread, once (it imports torch), and
+    start its workers where it has some (the process pool), so the first Train does not wait."""
+    if _runner_warm.is_set():
+        return
+    _runner_warm.set()
+
+    def warm() -> None:
+        from core import runner as runners
+
+        backend = runners.current().backend
+        if hasattr(backend, "warm"):
+            backend.warm()
+
+    threading.Thread(target=warm, name="runner-warm-up", daemon=True).start()
+
+
 def page_file(stem: str) -> Path | None:
     path = PAGES_DIR / f"{stem}.py"
     return path if path.exists() else None

@@ -8,7 +8,7 @@ import streamlit as st  # noqa: E402
 
 from app.navigation import navigation  # noqa: E402
 from app.practice import start_sandbox_in_background  # noqa: E402
-from app.runs import configure_from_secrets  # noqa: E402
+from app.runs import configure_from_secrets, start_runner_in_background  # noqa: E402
 from app.sidebar import render_sidebar  # noqa: E402
 from core.device import plan_sessions, warm_up_in_background  # noqa: E402
 
@@ -24,3 +24,5 @@ render_sidebar()
 navigation().run()
 warm_up_in_background(*HEAVY_MODULES)  # after the first page is drawn: torch, its thread pool, the heavy modules
 start_sandbox_in_background()  # the exercise checker's warm worker
+if limits.hosted:
+    start_runner_in_background()  # the training pool's workers (DLDASH_RUNNER; hosted: processes)

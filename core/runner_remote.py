@@ -24,6 +24,7 @@ from core.limits import LOCAL
 from core.spawn import spawn_without_parent_main
 from core.trainer import EpochRecord
 
+WORKER_NICE = 10  # pool workers yield the CPU to the web server: a page or a health check never waits on training
 WEIGHTS_EVERY_S = 0.5  # live views (the 3.1 boundary) redraw from these; the last epoch always sends
 
 
@@ -114,6 +115,10 @@ class Feed:
 # --- the process pool --------------------------------------------------------------------------
 def _worker_main(conn, stop_flag, threads: int) -> None:
     """A worker: torch imported once, then one run at a time until told to exit."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:  # not allowed here: train at the same priority
+        pass
     torch.set_num_threads(threads)
     import core.models  # noqa: F401  (warm: the first run starts as fast as the next ones)
     import core.recipes  # noqa: F401

@@ -137,7 +137,7 @@ def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(t
 
 @pytest.mark.e2e
 def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
-    env = {"DLDASH_HOSTED": "1", "DLDASH_MAX_JOBS": "2", "DLDASH_MAX_EPOCHS": "60", "DLDASH_MAX_PARAMS": "50000",
+    env = {"DLDASH_HOSTED": "1", "DLDASH_MAX_JOBS": "2", "DLDASH_MAX_EPOCHS": "150", "DLDASH_MAX_PARAMS": "50000",
            "DLDASH_SESSIONS": "4"}
     port = free_port()
     with server(port, tmp_path, **env) as base:
@@ -162,30 +162,39 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
         poller = threading.Thread(target=poll_health, daemon=True)
         poller.start()
         try:
-            # the URL asks for 200 epochs; batch size 8 keeps each run busy for a while
+            # the URL asks for 200 epochs (150 allowed); batch size 8 keeps each run busy for a minute
             pages = [_open(browser, f"{base}/training?tr_epochs=200&tr_bs=8") for _ in range(4)]
             for page in pages:
                 assert page.get_by_text("Hosted demo limits").count() >= 1
             phase[0] = "4 × Train"
             for page in pages:
                 page.locator("[data-testid=stBaseButton-primary]", has_text="Train").first.click()
-            busy_text = "The server is busy"
 
             def outcome(page) -> str | None:
-                if page.get_by_text(busy_text).count():
-                    return "busy"
-                if page.get_by_text("/60 · about").count() or page.get_by_text("Finished 60 epochs").count():
+                if page.get_by_text("In the queue:").count():
+                    return "queued"
+                if page.get_by_text("/150 · about").count() or page.get_by_text("Finished 150 epochs").count():
                     return "running"
                 return None
 
-            _wait(lambda: all(outcome(p) for p in pages), timeout=60, what="every session to run or be told it is busy")
-            outcomes = sorted(outcome(p) for p in pages)
-            assert outcomes == ["busy", "busy", "running", "running"], outcomes
-            running = [p for p, o in zip(pages, [outcome(p) for p in pages]) if o == "running"]
+            _wait(lambda: all(outcome(p) for p in pages), timeout=90, what="every session to run or wait in the queue")
+            outcomes = [outcome(p) for p in pages]
+            assert sorted(outcomes) == ["queued", "queued", "running", "running"], outcomes
+            running = [p for p, o in zip(pages, outcomes) if o == "running"]
+            waiting = [p for p in pages if p not in running]
             for page in running:
-                assert page.get_by_text("so 200 epochs became 60").count() == 1, "the URL cannot exceed the epoch limit"
-            for page in (p for p in pages if p not in running):
-                assert page.get_by_text("2 of 2 training slots are in use").count() == 1
+                assert page.get_by_text("so 200 epochs became 150").count() == 1, "the URL cannot exceed the epoch limit"
+            places = sorted(next(n for n in (1, 2) if p.get_by_text(f"In the queue: {n} of 2").count()) for p in waiting)
+            assert places == [1, 2], "two learners wait, in places 1 and 2"
+            for page in waiting:
+                assert page.get_by_text("2 of 2 runs are training and 2 are waiting").count() == 1
+
+            phase[0] = "the first in the queue leaves it"
+            first = next(p for p in waiting if p.get_by_text("In the queue: 1 of 2").count())
+            first.get_by_role("button", name="Leave the queue").click()
+            _wait(lambda: first.get_by_text("You left the queue").count() > 0, what="the cancelled message")
+            last = next(p for p in waiting if p is not first)
+            _wait(lambda: last.get_by_text("In the queue: 1 of 1").count() > 0, what="the last learner to move up")
 
             phase[0] = "a 5th session asks for a too-large model"
             big = _open(browser, f"{base}/training?tr_hidden=1024,1024")
@@ -197,7 +206,7 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
             _to_runs(running[0])
             assert running[0].get_by_text("only the runs started in this browser session").count() == 1
             assert running[0].get_by_text("1 of 1 runs").count() == 1
-            idle = [p for p in pages if p not in running][0]
+            idle = first  # left the queue before training: nothing was saved
             _to_runs(idle)
             assert idle.get_by_text("No runs yet").count() == 1
             for page in pages + [big]:

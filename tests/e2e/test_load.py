@@ -1,0 +1,128 @@
+"""Load: a class of 12 learners presses Train on a hosted server with the process pool.
+
+Hosted mode, DLDASH_RUNNER=process, 2 runs at a time. Learners 1 and 2 train a CNN for 200 epochs;
+learners 3-12 press Train while those train, each for a 3-epoch CNN, so the queue grows one by one
+and each must see its exact place. Learner 12 then leaves the queue, and learners 1 and 2 press
+Stop, so the queue drains. Checked:
+- every run finishes, or was stopped or cancelled by its own learner;
+- each learner's first place in the queue is exact (k-2 of k-2), and a place never goes up;
+- each learner's Runs page lists their run and no other;
+- /_stcore/health answers "ok" throughout. Its latency (p50, p95, max) is printed, not asserted:
+  a timed assertion fails on a busy machine, not on a broken app.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import statistics
+import threading
+import time
+
+import pytest
+from e2e_support import free_port
+from test_hosted import _health, _open, _to_runs, _wait, server
+
+LEARNERS = 12
+PLACE = re.compile(r"In the queue: (\d+) of (\d+)")
+
+
+def _place(page) -> tuple[int, int] | None:
+    found = page.get_by_text(PLACE)
+    if not found.count():
+        return None
+    match = PLACE.search(found.first.inner_text())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _state(page) -> str | None:
+    if page.get_by_text(re.compile(r"Finished \d+ epochs in")).count():
+        return "finished"
+    if page.get_by_text(re.compile(r"Stopped\. The \d+ finished epochs are kept")).count():
+        return "stopped"
+    if page.get_by_text(re.compile("You left the queue")).count():
+        return "cancelled"
+    if page.get_by_text(PLACE).count():
+        return "queued"
+    if page.get_by_text(re.compile(r"Epoch \d+/\d+ · about")).count() or page.get_by_text(re.compile("Starting on a free worker")).count():
+        return "running"
+    return None
+
+
+@pytest.mark.e2e
+def test_twelve_learners_press_train_on_the_process_pool(tmp_path, browser):
+    env = {"DLDASH_HOSTED": "1", "DLDASH_RUNNER": "process", "DLDASH_MAX_JOBS": "2", "DLDASH_SESSIONS": "12",
+           "DLDASH_MAX_EPOCHS": "200"}
+    port = free_port()
+    with server(port, tmp_path, **env) as base:
+        pages = [_open(browser, f"{base}/training?tr_model=cnn&tr_epochs={200 if i < 2 else 3}")
+                 for i in range(LEARNERS)]
+        latencies: list[float] = []
+        failures: list[str] = []
+        stop = threading.Event()
+
+        def poll_health():
+            while not stop.is_set():
+                try:
+                    body, seconds = _health(port)
+                    latencies.append(seconds)
+                    if body != "ok":
+                        failures.append(body)
+                except OSError as exc:
+                    failures.append(str(exc))
+                time.sleep(0.1)
+
+        poller = threading.Thread(target=poll_health, daemon=True)
+        poller.start()
+        places: dict[int, list[tuple[int, int]]] = {i: [] for i in range(LEARNERS)}
+        try:
+            for i, page in enumerate(pages):
+                page.locator("[data-testid=stBaseButton-primary]", has_text="Train").first.click()
+                _wait(lambda: _state(page) is not None, timeout=60, what=f"learner {i + 1}'s run to show its state")
+                if i < 2:
+                    assert _state(page) == "running", f"learner {i + 1}: {_state(page)}"
+                else:
+                    _wait(lambda: _place(page) is not None, timeout=30, what=f"learner {i + 1}'s place")
+                    places[i].append(_place(page))
+                    assert places[i][0] == (i - 1, i - 1), f"learner {i + 1} was shown {places[i][0]}, not {(i - 1, i - 1)}"
+            assert all(_state(p) == "running" for p in pages[:2]), "the long runs outlast the presses"
+
+            last = pages[-1]
+            last.get_by_role("button", name="Leave the queue").click()
+            _wait(lambda: _state(last) == "cancelled", what="learner 12 to leave the queue")
+            for page in pages[:2]:
+                page.get_by_role("button", name="Stop").click()
+
+            deadline = time.time() + 300
+            while not all(_state(p) in ("finished", "stopped", "cancelled") for p in pages):
+                assert time.time() < deadline, f"runs still going: {[_state(p) for p in pages]}"
+                for i, page in enumerate(pages[2:-1], start=2):
+                    place = _place(page)
+                    if place is not None:
+                        places[i].append(place)
+                time.sleep(0.3)
+        finally:
+            stop.set()
+            poller.join(5)
+
+        for i, seen in places.items():
+            firsts = [p for p, _ in seen]
+            assert firsts == sorted(firsts, reverse=True), f"learner {i + 1}'s place went up: {firsts}"
+
+        with sqlite3.connect(tmp_path / "runs.db") as db:
+            rows = db.execute("SELECT session, status, created_at, epochs_done FROM runs ORDER BY created_at").fetchall()
+        assert sorted(r[1] for r in rows) == ["finished"] * (LEARNERS - 3) + ["stopped"] * 2, rows
+        assert len({r[0] for r in rows}) == LEARNERS - 1, "one run per learner, each in its own session"
+
+        for page in pages:
+            _to_runs(page)
+        for i, page in enumerate(pages[:-1]):
+            assert page.get_by_text("1 of 1 runs").count() == 1, f"learner {i + 1} sees other runs, or none"
+        assert pages[-1].get_by_text("No runs yet").count() == 1, "the learner who left saved nothing"
+        for page in pages:
+            assert page.locator("[data-testid=stException]").count() == 0
+
+    assert not failures, failures[:3]
+    ordered = sorted(latencies)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    print(f"\nhealth during the load: {len(latencies)} checks, median {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
