@@ -5,6 +5,9 @@ recipe in code and get the same run.
 """
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 
 from torch import nn
@@ -41,10 +44,47 @@ DIGITS_CNN = Recipe(model="cnn", scaler="none", dropout=0.25,
                     train=TrainConfig(num_epochs=20, lr=3e-3, batch_size=64, scheduler="cosine"))
 
 
+# Splits by what makes them, shared process-wide: pages call `prepare_data` on every rerun. Cached
+# Splits are shared, so nothing may change their tensors in place (jobs and hosted-mode clamps
+# build new ones); a test checks the tensors' version counters after a run.
+_SPLITS: OrderedDict[tuple, Splits] = OrderedDict()
+_SPLITS_LOCK = threading.Lock()
+MAX_CACHED_SPLITS = 8
+MAX_CACHED_BYTES = 512 * 2**20
+
+
+def _dataset_key(ds: Dataset) -> tuple:
+    """A dataset by content: an uploaded CSV keeps its name when its values change."""
+    digest = hashlib.blake2b(digest_size=16)
+    for x in (ds.X, ds.y):
+        digest.update(x.detach().cpu().contiguous().numpy().data)
+    return (ds.name, ds.task, tuple(ds.X.shape), str(ds.X.dtype), str(ds.y.dtype), ds.feature_names, ds.class_names,
+            ds.image_shape, ds.notice, digest.hexdigest())
+
+
+def _nbytes(data: Splits) -> int:
+    return sum(x.element_size() * x.nelement() for x in (data.X_train, data.y_train, data.X_val, data.y_val,
+                                                         data.X_test, data.y_test))
+
+
 def prepare_data(recipe: Recipe, dataset: Dataset | None = None) -> Splits:
-    """Load (or take) the dataset, split it with the recipe's seed, scale on train only."""
+    """Load (or take) the dataset, split it with the recipe's seed, scale on train only.
+    The same dataset, seed, fractions and scaler give the same `Splits` object back, not a copy."""
+    source = ("named", recipe.dataset) if dataset is None else ("given", _dataset_key(dataset))
+    key = (source, recipe.train.seed, recipe.val_frac, recipe.test_frac, recipe.scaler)
+    with _SPLITS_LOCK:
+        if key in _SPLITS:
+            _SPLITS.move_to_end(key)
+            return _SPLITS[key]
     ds = dataset if dataset is not None else load_dataset(recipe.dataset, seed=recipe.train.seed)
-    return make_splits(ds, recipe.val_frac, recipe.test_frac, seed=recipe.train.seed).scaled(make_scaler(recipe.scaler))
+    data = make_splits(ds, recipe.val_frac, recipe.test_frac, seed=recipe.train.seed).scaled(make_scaler(recipe.scaler))
+    with _SPLITS_LOCK:
+        data = _SPLITS.setdefault(key, data)  # a rerun that made the same splits meanwhile: keep one
+        _SPLITS.move_to_end(key)
+        while len(_SPLITS) > 1 and (len(_SPLITS) > MAX_CACHED_SPLITS
+                                    or sum(map(_nbytes, _SPLITS.values())) > MAX_CACHED_BYTES):
+            _SPLITS.popitem(last=False)
+    return data
 
 
 def model_config(recipe: Recipe, data: Splits):

@@ -127,13 +127,17 @@ def test_the_panel_says_how_long_a_run_will_take_before_it_starts(lang):
     def estimate() -> str:
         return next(c.value for c in at.caption if c.value.startswith("⏱"))
 
+    from app.estimates import wait_for_estimates
+
+    assert wait_for_estimates(), "the probe runs in the background"
+    at.run()
     first = estimate()
     assert word in first and "30" in first, first  # the default 30 epochs
     at.slider(key="tr_epochs").set_value(60).run()
     assert "60" in estimate() and estimate() != first
     from app.estimates import estimate_seconds
     from core.recipes import DIGITS_MLP, make_job
-    total, per_epoch, epochs, _ = estimate_seconds(lambda: make_job(DIGITS_MLP))
+    total, per_epoch, epochs, _ = estimate_seconds(lambda: make_job(DIGITS_MLP), timeout=120)
     assert epochs == DIGITS_MLP.train.num_epochs and total == per_epoch * epochs > 0
 
 
@@ -146,7 +150,7 @@ def test_a_finished_run_teaches_the_estimate_its_real_epoch_time():
     at = wait_for_jobs(at)
     job = at.session_state["_jobs"]["training"]
     real = job.elapsed / len(job.records)
-    assert estimates._EPOCH_SECONDS[estimates._fingerprint(job.model, job.data, job.config)] == (real, True)
+    assert estimates._known[estimates.settings_key(job)] == (real, True)
     said = next(c.value for c in at.caption if c.value.startswith("⏱"))
     assert "as measured on the last run" in said, said
     assert estimates.duration(0.009) == "9 ms" and estimates.duration(0.4) == "0.4 s" and estimates.duration(300) == "5.0 min"
