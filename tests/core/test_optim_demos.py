@@ -1,14 +1,17 @@
 """1.4 core: torch.optim on 2-D surfaces, divergence, Adam vs SGD on an ill-conditioned bowl, schedules."""
 import math
+import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from core.optim_demos import (
     OPTIMIZERS,
     SCHEDULES,
     SURFACES,
     TWO_VALLEYS_CRITICAL,
+    Run,
     adam_by_hand,
     adam_steps_axis_vs_rotated,
     classify_critical_point,
@@ -21,7 +24,11 @@ from core.optim_demos import (
     run_optimizer,
     sgd_stable_lr,
     steps_to_reach,
+    torch_race,
 )
+
+LR_PLAIN = (1e-4, 1e-3, 0.01, 0.05, 0.1, 0.3, 1.0)      # the page's select sliders, thinned
+LR_ADAPTIVE = (1e-3, 0.01, 0.05, 0.1, 0.3, 0.5, 1.0)
 
 
 def test_adam_reaches_the_ill_conditioned_minimum_in_fewer_steps_than_stable_sgd():
@@ -120,3 +127,83 @@ def test_guide_momentum_with_lr_over_one_minus_beta_equals_torch_sgd_momentum():
     assert np.abs(guide_path - torch_path).max() < 1e-10
     same_lr = momentum_ema_by_hand("bowl", lr, 80, 10.0, beta)       # without the rescaling the steps differ
     assert np.abs(same_lr - torch_path).max() > 1e-2
+
+
+def test_written_out_gradients_equal_autograd_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for name, s in SURFACES.items():
+        P = torch.from_numpy(rng.normal(size=(2000, 2)) * 3).requires_grad_(True)
+        kappa = float(rng.uniform(1, 100))
+        (auto,) = torch.autograd.grad(s.f(P[:, 0], P[:, 1], kappa).sum(), P)
+        xy = P.detach().numpy()
+        written = np.stack(s.grad(xy[:, 0], xy[:, 1], kappa), axis=1)
+        assert np.array_equal(written, auto.numpy()), name
+        assert np.array_equal(s.f(xy[:, 0], xy[:, 1], kappa), s.f(P[:, 0], P[:, 1], kappa).detach().numpy()), name
+
+
+def assert_same_runs(fast, ref):
+    """Bit for bit: the same points, losses (∞ where it blew up) and divergence step."""
+    for a, b in zip(fast, ref, strict=True):
+        assert (a.optimizer, a.lr, a.diverged_at) == (b.optimizer, b.lr, b.diverged_at)
+        assert np.array_equal(a.path, b.path, equal_nan=True), a.optimizer
+        assert np.array_equal(a.losses, b.losses, equal_nan=True), a.optimizer
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_race_equals_torch_optim_bit_for_bit_on_random_settings(seed):
+    """`race` steps six optimizers as rows of one tensor with torch.optim's update ops; the real optimizers agree."""
+    rng = np.random.default_rng(seed)
+    surface = str(rng.choice(list(SURFACES)))
+    lr_plain, lr_adaptive = float(rng.choice(LR_PLAIN)), float(rng.choice(LR_ADAPTIVE))
+    steps, kappa = int(rng.integers(1, 16)) * 10, float(rng.integers(1, 101))
+    chosen = tuple(rng.permutation(list(OPTIMIZERS))[:int(rng.integers(1, 7))])     # any subset, any order
+    print(surface, lr_plain, lr_adaptive, steps, kappa, chosen)
+    assert_same_runs(race(surface, chosen, lr_plain, lr_adaptive, steps, kappa),
+                     torch_race(surface, chosen, lr_plain, lr_adaptive, steps, kappa))
+
+
+def test_race_equals_torch_optim_where_rounding_is_amplified():
+    """RMSprop at lr 1 on the rotated bowl bounces chaotically: a last-bit difference per step (NumPy's √, or a
+    multiply-add not fused as torch fuses it) grows to a different path within 300 steps. SGD at lr 1 diverges."""
+    assert_same_runs(race("rotated_bowl", tuple(OPTIMIZERS), 1.0, 1.0, 300, 37.0),
+                     torch_race("rotated_bowl", tuple(OPTIMIZERS), 1.0, 1.0, 300, 37.0))
+
+
+def test_adam_steps_axis_vs_rotated_equals_torch_optim_adam():
+    def with_torch_optim(kappa, lr, steps, tol=1e-3):
+        names = ("bowl", "rotated_bowl")
+        params = [torch.tensor(SURFACES[n].start, dtype=torch.float64, requires_grad=True) for n in names]
+        opts = [torch.optim.Adam([p], lr=lr, foreach=False) for p in params]
+        paths = [[p.detach().clone()] for p in params]
+        for _ in range(steps):
+            for n, p, opt, path in zip(names, params, opts, paths):
+                opt.zero_grad()
+                SURFACES[n].f(p[0], p[1], kappa).backward()
+                opt.step()
+                path.append(p.detach().clone())
+        return {n: steps_to_reach(Run("adam", lr, torch.stack(path).numpy(), np.zeros(0), None), n, tol)
+                for n, path in zip(names, paths)}
+
+    rng = np.random.default_rng(1)
+    for kappa, lr in [(50.0, 0.1)] + [(float(rng.integers(1, 101)), float(rng.choice(LR_ADAPTIVE))) for _ in range(3)]:
+        assert adam_steps_axis_vs_rotated(kappa, lr, steps=400) == with_torch_optim(kappa, lr, 400), (kappa, lr)
+
+
+def test_schedules_need_no_optimizer_step_per_step():
+    """lr_schedule steps its dummy optimizer once, before the first scheduler step: no order warning, and the
+    same lrs as a loop that calls optimizer.step() before every scheduler.step()."""
+    sched = torch.optim.lr_scheduler
+    for total, warmup in ((50, 5), (137, 20)):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        s = sched.SequentialLR(opt, [sched.LinearLR(opt, start_factor=0.01, end_factor=1.0, total_iters=warmup),
+                                     sched.CosineAnnealingLR(opt, T_max=total - warmup)], milestones=[warmup])
+        every_step = []
+        for _ in range(total):
+            every_step.append(opt.param_groups[0]["lr"])
+            opt.step()
+            s.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert lr_schedule("warmup_cosine", total, 0.1, warmup) == every_step
+            for name in SCHEDULES:
+                lr_schedule(name, total, 0.1, warmup=warmup, step_size=total // 3)

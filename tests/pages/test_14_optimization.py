@@ -53,7 +53,7 @@ def test_rotated_bowl_shows_adam_slowing_down(lang):
     rotated = [v for k, v in metrics.items() if "45" in k][0]
     assert (int(axis), int(rotated)) == (166, 1135)
     check = at.dataframe[-1].value
-    assert len(check) == 4 and check.iloc[:, -1].max() < 1e-9, "the guide's (1 − β) momentum with lr/(1 − β) matches torch"
+    assert len(check) == 5 and check.iloc[:, -1].max() < 1e-9, "the guide's (1 − β) momentum with lr/(1 − β) matches torch"
 
 
 def test_two_valleys_lists_its_critical_points(lang):
