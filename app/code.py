@@ -1,6 +1,7 @@
 """Show the exact `core` source a demo ran, read with `inspect.getsource`, and the section's short script."""
 from __future__ import annotations
 
+import functools
 import inspect
 
 import streamlit as st
@@ -9,12 +10,19 @@ from app.i18n import t
 from core.snippets import snippet_source
 
 
+@functools.lru_cache(maxsize=512)
+def source(obj) -> str:
+    """inspect.getsource, once per object: it re-reads and re-parses the module (~5 ms a class) on every rerun
+    otherwise. A module that Streamlit reloads after an edit brings new objects, so new entries."""
+    return inspect.getsource(obj)
+
+
 def show_code(*objects, expanded: bool = False) -> None:
     """One expander per function or class, titled with its dotted name."""
     for obj in objects:
         name = f"{obj.__module__}.{obj.__qualname__}"
         with st.expander(t("code.title", name=name), expanded=expanded):
-            st.code(inspect.getsource(obj), language="python", line_numbers=True)
+            st.code(source(obj), language="python", line_numbers=True)
 
 
 def show_snippet(stem: str) -> None:

@@ -1,6 +1,7 @@
 """4.1 Layers: parameter counts, normalization by hand, activations, DropBlock2d, overfitting demo."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -296,14 +297,20 @@ class OverfitSetup:
     device: str = "cpu"
 
 
+@functools.lru_cache(maxsize=4)
+def _digits_splits(seed: int) -> Splits:
+    """Digits read and split once per seed: the training panel builds the job for its estimate on every rerun."""
+    return make_splits(load_dataset("digits"), val_frac=0.3, test_frac=0.1, seed=seed)
+
+
 def overfit_splits(n_train: int, seed: int = 0) -> Splits:
     """Digits with only `n_train` training images (easy to memorise) and a large val split."""
-    ds = load_dataset("digits")
-    full = make_splits(ds, val_frac=0.3, test_frac=0.1, seed=seed)
+    full = _digits_splits(seed)
     if not 20 <= n_train <= len(full.y_train):
         raise InputError("train_images", f"use between 20 and {len(full.y_train)} training images", lo=20, hi=len(full.y_train))
-    small = Splits(full.X_train[:n_train], full.y_train[:n_train], full.X_val, full.y_val, full.X_test, full.y_test, ds)
-    return small.scaled(make_scaler("zscore"))
+    small = Splits(full.X_train[:n_train], full.y_train[:n_train].clone(), full.X_val, full.y_val.clone(), full.X_test,
+                   full.y_test.clone(), full.source)
+    return small.scaled(make_scaler("zscore"))  # new X tensors; the labels are copies, so the cached split stays as read
 
 
 def overfit_job(setup: OverfitSetup) -> TrainingJob:

@@ -25,6 +25,41 @@ def norm_demo(kind: str, n: int, c: int, groups: int, seed_: int):
     return L.norm_groups(kind, (n, c, 6, 6), groups), L.group_stats(y, kind, groups), L.compare_norm(x, kind, groups)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def batchnorm_run(data_mean: float, steps: int, momentum: float, seed_: int) -> L.BNRun:
+    return L.batchnorm_train_eval(data_mean, 2.0, steps, momentum, seed=seed_)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def dead_fraction(width: int, shift: float, seed_: int) -> float:
+    return L.dead_relu_fraction(width, shift, seed=seed_)
+
+
+@st.cache_data(show_spinner=False)
+def curves(act: str) -> dict:
+    return L.activation_curves(act)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def drop_demo(p_drop: float, block: int, seed_: int):
+    """The map, nn.Dropout of it and our DropBlock2d of it, each seeded."""
+    torch.manual_seed(seed_)
+    fmap = L.feature_map(24)
+    dropped = nn.Dropout(p_drop).train()(fmap)
+    gen = torch.Generator().manual_seed(seed_)
+    blocked = L.DropBlock2d(p_drop, block).train()(fmap, generator=gen)
+    return fmap, dropped, blocked
+
+
+@st.cache_data(show_spinner=False)
+def layer_checks(seed_: int):
+    """The Check tab's fixed-setting checks: BatchNorm, DropBlock against torchvision, weight decay."""
+    bn = L.batchnorm_train_eval(3.0, 2.0, 20, 0.1, seed=seed_)
+    ours_frac = L.drop_fraction(L.DropBlock2d(0.2, 5).train(), seed=seed_)
+    tv_frac = L.drop_fraction(TVDropBlock2d(0.2, 5).train(), seed=seed_)
+    return bn.max_diff, ours_frac, tv_frac, L.weight_decay_check()
+
+
 @st.cache_data(show_spinner=False)
 def reference_checks(seed_: int):
     x = L.sample_feature_maps((4, 6, 5, 5), seed_)
@@ -91,7 +126,7 @@ with page.play:
         steps = widgets.slider("ly_bn_steps", T("bn_steps"), 1, 100, 20)
     with c3:
         momentum = widgets.select_slider("ly_bn_mom", T("bn_momentum"), (0.01, 0.05, 0.1, 0.3, 0.5, 1.0), 0.1)
-    run = L.batchnorm_train_eval(data_mean, 2.0, steps, momentum, seed=seed())
+    run = batchnorm_run(data_mean, steps, momentum, seed())
     bn_df = pd.DataFrame({"step": run.steps * 2, "value": run.ours_mean + run.torch_mean,
                           "source": [T("bn_ours")] * len(run.steps) + [T("bn_torch")] * len(run.steps)})
     draw_chart(line_chart(bn_df, "step", "value", "source", T("bn_chart"), T("bn_step"), T("bn_running_mean"),
@@ -109,13 +144,13 @@ with page.play:
         act = widgets.select("ly_act", T("act_pick"), list(L.ACTIVATION_NAMES), format_func=lambda a: T(f"acts.{a}"))
         shift = widgets.slider("ly_shift", T("act_shift"), -4.0, 2.0, -1.0, 0.25, help=T("act_shift_help"))
         width = widgets.slider("ly_width", T("act_width"), 8, 512, 128)
-        dead = L.dead_relu_fraction(width, shift, seed=seed())
+        dead = dead_fraction(width, shift, seed())
         st.metric(T("act_dead"), f"{dead:.1%}")
     with c2:
-        curves = L.activation_curves(act)
+        act_curves = curves(act)
         act_df = pd.concat([
-            pd.DataFrame({"x": curves["x"], "value": curves["y"], "curve": "f(x)"}),
-            pd.DataFrame({"x": curves["x"], "value": curves["autograd"], "curve": "f′(x) autograd"}),
+            pd.DataFrame({"x": act_curves["x"], "value": act_curves["y"], "curve": "f(x)"}),
+            pd.DataFrame({"x": act_curves["x"], "value": act_curves["autograd"], "curve": "f′(x) autograd"}),
         ])
         draw_chart(line_chart(act_df, "x", "value", "curve", T("act_chart", name=T(f"acts.{act}")), "x", T("act_value"),
                               height=260, color_title=T("act_curve")))
@@ -127,11 +162,7 @@ with page.play:
         p_drop = widgets.slider("ly_p", T("drop_p"), 0.0, 0.6, 0.2, 0.05)
     with c2:
         block = widgets.select_slider("ly_block", T("drop_block"), (1, 3, 5, 7), 5)
-    torch.manual_seed(seed())
-    fmap = L.feature_map(24)
-    dropped = nn.Dropout(p_drop).train()(fmap)
-    gen = torch.Generator().manual_seed(seed())
-    blocked = L.DropBlock2d(p_drop, block).train()(fmap, generator=gen)
+    fmap, dropped, blocked = drop_demo(p_drop, block, seed())
     imgs = torch.cat([fmap, dropped, blocked]).squeeze(1).numpy()
     draw_chart(image_grid(imgs, [T("drop_orig"), T("drop_dropout"), T("drop_dropblock")], T("drop_chart"), cols=3, size=190))
     m1, m2, m3 = st.columns(3)
@@ -176,11 +207,9 @@ with page.check:
     st.markdown(T("check_acts"))
     st.dataframe(pd.DataFrame([{T("check_act"): T(f"acts.{a}"), T("check_diff"): f"{v:.1e}"} for a, v in acts.items()]),
                  hide_index=True)
-    bn_check = L.batchnorm_train_eval(3.0, 2.0, 20, 0.1, seed=seed())
-    st.markdown(T("check_bn", diff=f"{bn_check.max_diff:.1e}"))
+    bn_diff, ours_frac, tv_frac, wd = layer_checks(seed())
+    st.markdown(T("check_bn", diff=f"{bn_diff:.1e}"))
     st.markdown(T("check_linear", formula=f"{formula:,}", counted=f"{counted:,}"))
-    ours_frac = L.drop_fraction(L.DropBlock2d(0.2, 5).train(), seed=seed())
-    tv_frac = L.drop_fraction(TVDropBlock2d(0.2, 5).train(), seed=seed())
     x = torch.randn(2, 3, 8, 8)
     identity = torch.equal(L.DropBlock2d(0.5, 3).eval()(x), x)
     c1, c2, c3 = st.columns(3)
@@ -189,7 +218,6 @@ with page.check:
     c3.metric(T("check_db_eval"), "✅" if identity else "❌")
     st.caption(T("check_db_caption"))
     st.markdown(T("check_wd"))
-    wd = L.weight_decay_check()
     st.dataframe(pd.DataFrame([{T("check_wd_pair"): T(f"wd_pairs.{k}"), T("check_wd_diff"): f"{v:.1e}"} for k, v in wd.items()]),
                  hide_index=True)
     st.caption(T("check_wd_caption"))
