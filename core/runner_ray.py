@@ -4,6 +4,7 @@ instance or on the cluster at `RAY_ADDRESS` (KubeRay, say: docs/DEPLOY.md).
     DLDASH_RUNNER=ray                 use it
     RAY_ADDRESS=ray://head:10001      a cluster (unset: a local instance of DLDASH_RAY_CPUS CPUs)
     DLDASH_RAY_CPUS=2                 CPUs a local instance may use (default: all)
+    DLDASH_RAY_RUN_CPUS=1             CPUs per run (its torch threads)
     DLDASH_RAY_NUM_GPUS=1             GPUs per run: such runs land on GPU nodes and train on CUDA
 
 The actor trains with the same code as a pool worker (`core.runner_remote.train_payload`) and keeps
@@ -36,6 +37,12 @@ class TrainActor:
 
     def pid(self) -> int:
         return os.getpid()
+
+    def reset(self) -> None:
+        """Ready for the next run (an actor is reused: starting one imports torch, seconds)."""
+        with self.lock:
+            self.messages = []
+        self.stop_flag.clear()
 
     def _send(self, message: tuple) -> None:
         with self.lock:
@@ -83,7 +90,9 @@ class RayBackend:
     def __init__(self) -> None:
         init()
         self.gpus = float(os.environ.get("DLDASH_RAY_NUM_GPUS", "0") or 0)
+        self.cpus = float(os.environ.get("DLDASH_RAY_RUN_CPUS", "1") or 1)
         self._actors: dict[int, object] = {}
+        self._idle: list = []  # actors whose run ended well, kept for the next run
         self._lock = threading.Lock()
 
     def actor_of(self, job: TrainingJob):
@@ -92,7 +101,10 @@ class RayBackend:
 
     def launch(self, job: TrainingJob, done: Callable[[], None]) -> None:
         payload = payload_of(job)
-        actor = TrainActor.options(num_cpus=1, num_gpus=self.gpus).remote()
+        with self._lock:
+            actor = self._idle.pop() if self._idle else None
+        if actor is None:
+            actor = TrainActor.options(num_cpus=self.cpus, num_gpus=self.gpus).remote()
         with self._lock:
             self._actors[id(job)] = actor
         job._remote_stop = lambda: actor.stop.remote()
@@ -103,7 +115,7 @@ class RayBackend:
                          daemon=True).start()
 
     def _pump(self, actor, result, job: TrainingJob, done: Callable[[], None]) -> None:
-        feed, seen = Feed(job), 0
+        feed, seen, healthy = Feed(job), 0, False
         try:
             while not feed.ended:
                 finished, _ = ray.wait([result], timeout=POLL_SECONDS)
@@ -114,16 +126,30 @@ class RayBackend:
                 if finished and not feed.ended:
                     ray.get(result)  # raises the actor's error, if it died
                     feed.lost("the Ray actor returned without finishing the run")
+            ray.get(result)
+            ray.get(actor.reset.remote())
+            healthy = True
         except Exception as exc:  # RayActorError and friends: a worker killed, a node lost
             feed.lost(f"the Ray worker stopped ({type(exc).__name__})")
         finally:
             job._remote_stop = None
             with self._lock:
                 self._actors.pop(id(job), None)
-            try:
-                ray.kill(actor)
-            except Exception:
-                pass
+                if healthy:
+                    self._idle.append(actor)
+            if not healthy:
+                _kill(actor)
             done()
 
-    def shutdown(self) -> None: ...
+    def shutdown(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for actor in idle:
+            _kill(actor)
+
+
+def _kill(actor) -> None:
+    try:
+        ray.kill(actor)
+    except Exception:  # already gone
+        pass
