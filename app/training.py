@@ -17,7 +17,7 @@ import streamlit as st
 
 from app import runs
 from app.charts import draw_chart, history_charts
-from app.estimates import duration, estimate_caption, remember_epoch_seconds
+from app.estimates import duration, estimate_caption, known_seconds, remember_epoch_seconds
 from app.i18n import t
 from app.text import escape_md, explain_md
 from core import limits as hosted
@@ -100,6 +100,7 @@ def _start(key: str, make_job: Callable[[], TrainingJob]) -> None:
         runners.current().cancel(running)  # out of the queue, or stopped: one run per panel
     jobs()[key] = job
     st.session_state.setdefault(SEEN_KEY, set()).discard(key)
+    job.expected_seconds = known_seconds(job)  # for the queue's waiting times; None if never timed
     runs.record(job, key)
     job.start(learner=runs.session_id())
 

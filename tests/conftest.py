@@ -15,6 +15,9 @@ pytest_plugins = ["e2e_support"]  # the browser tests' fixtures (server, browser
 # Runs that tests train (here and in the servers the browser tests start) go to a throw-away
 # history, never the learner's data/runs.db.
 os.environ.setdefault("DLDASH_RUNS_DB", str(Path(tempfile.mkdtemp(prefix="dldash-test-")) / "runs.db"))
+# Runs train on the thread backend unless a test picks another (a test that turns hosted mode on
+# would otherwise start a process pool inside pytest); the hosted e2e servers set DLDASH_RUNNER.
+os.environ.setdefault("DLDASH_RUNNER", "thread")
 
 import torch  # noqa: E402
 

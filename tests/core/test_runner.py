@@ -131,6 +131,23 @@ def test_a_run_the_backend_cannot_take_fails_and_the_queue_goes_on():
     assert good.status == Status.RUNNING
 
 
+def test_the_backend_comes_from_the_env_else_hosted_mode_picks_the_process_pool():
+    from core import limits
+    from core.runner import runner_name
+
+    assert runner_name({"DLDASH_RUNNER": "Ray "}) == "ray"
+    limits.configure(limits.Limits(hosted=True))
+    try:
+        assert runner_name({}) == "process"
+    finally:
+        limits.configure(limits.Limits(hosted=False))
+    assert runner_name({}) == "thread"
+    with pytest.raises(ValueError, match="DLDASH_RUNNER is one of"):
+        from core.runner import make_backend
+
+        make_backend("celery", 2)
+
+
 # --- the thread backend ------------------------------------------------------------------------
 def _under_load(make_runner, recipe, others=2):
     """The records of `recipe` alone, then again while `others` runs of other seeds train."""
