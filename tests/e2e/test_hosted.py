@@ -137,7 +137,8 @@ def test_a_copied_url_reproduces_the_widgets_and_seed_in_a_new_browser_session(t
 
 @pytest.mark.e2e
 def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
-    env = {"DLDASH_HOSTED": "1", "DLDASH_RUNNER": "process", "DLDASH_MAX_JOBS": "2", "DLDASH_MAX_EPOCHS": "150", "DLDASH_MAX_PARAMS": "50000",
+    env = {"DLDASH_HOSTED": "1", "DLDASH_RUNNER": "process", "DLDASH_MAX_JOBS": "2",
+           "DLDASH_MAX_EPOCHS": "150", "DLDASH_MAX_PARAMS": "50000",
            "DLDASH_SESSIONS": "4"}
     port = free_port()
     with server(port, tmp_path, **env) as base:
