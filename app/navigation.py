@@ -10,6 +10,10 @@ import streamlit as st
 from app.i18n import t
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+# Imported in the background after the first page is drawn (app/streamlit_app.py), so no widget waits for
+# them; torchvision is what 3.2's dataset picker and 4.1's DropBlock check need (seconds on a cold start).
+HEAVY_MODULES = ("pandas", "altair", "core.trainer", "core.models", "core.datasets", "core.jobs", "app.charts", "code_editor",
+                 "app.training", "torchvision")
 _NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
 
 

@@ -5,11 +5,13 @@
 Runs every page in AppTest, then moves each slider, select box, radio and toggle once (to a
 different value) and times the rerun that follows. Buttons are not pressed, so nothing trains.
 Prints the slowest interaction per page and overall. AppTest adds its own small overhead, so the
-times are an upper bound on what the server spends.
+times are an upper bound on what the server spends. The modules the app imports in the background
+after its first paint (app.navigation.HEAVY_MODULES) are imported first, as the server has them.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import sys
 import time
@@ -20,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from app.navigation import discover  # noqa: E402
+from app.navigation import HEAVY_MODULES, discover  # noqa: E402
 
 
 def move(widget) -> bool:
@@ -79,6 +81,8 @@ def main() -> None:
     parser.add_argument("--pages", nargs="*", help="page number prefixes to include (default: all)")
     args = parser.parse_args()
     entries = [e for e in discover() if not args.pages or e.stem[:2] in args.pages]
+    for name in HEAVY_MODULES:  # what the server's warm-up thread imports after the first paint
+        importlib.import_module(name)
     worst_overall = ("", "", 0.0)
     for entry in entries:
         timings = [(k, s) for k, s in bench_page(entry.stem) if s == s]

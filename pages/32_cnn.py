@@ -73,6 +73,47 @@ def count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def conv_facts(n: int, k: int, s: int, p: int, d: int, c_in: int, c_out: int) -> tuple[tuple[int, ...], int]:
+    """torch's output shape and parameter count for one Conv2d, built and run once per settings."""
+    conv = torch.nn.Conv2d(c_in, c_out, k, s, p, d)
+    with torch.no_grad():
+        shape = tuple(conv(torch.zeros(1, c_in, n, n)).shape)
+    return shape, count(conv)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def kernel_pair(name: str, seed_: int, idx: int, kernel: str):
+    """The image and one classic kernel's output, rescaled to [0, 1]: (2, H, W)."""
+    ds = cached_images(name, seed_)
+    image = ds.X[idx].reshape(ds.image_shape)[0]
+    return rescale(torch.stack([image, apply_kernel(image, KERNELS[kernel])])).numpy()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def gallery_of(name: str, seed_: int, idx: int):
+    ds = cached_images(name, seed_)
+    gallery, names = kernel_gallery(ds.X[idx].reshape(ds.image_shape)[0])
+    return gallery.numpy(), names
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def model_size(cfg: DigitsNetConfig) -> int:
+    return count(DigitsNet(cfg))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def separable_counts(c_in: int, c_out: int, k: int) -> dict[str, int]:
+    standard, separable = separable_modules(c_in, c_out, k)
+    return {"standard": count(standard), "separable": count(separable)}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_kernel_check(name: str, seed_: int) -> float:
+    ds = cached_images(name, seed_)
+    return kernel_check(ds.X[0].reshape(ds.image_shape)[0])
+
+
 def calculator() -> dict | None:
     st.subheader(T("calc.head"))
     c1, c2, c3, c4 = st.columns(4)
@@ -92,12 +133,10 @@ def calculator() -> dict | None:
     except ValueError as exc:
         st.error(T("calc.bad", reason=explain(exc)))
         return None
-    conv = torch.nn.Conv2d(c_in, c_out, k, s, p, d)
-    with torch.no_grad():
-        shape = tuple(conv(torch.zeros(1, c_in, n, n)).shape)
+    shape, counted = conv_facts(n, k, s, p, d, c_in, c_out)
     m1, m2, m3 = st.columns(3)
     m1.metric(T("calc.out"), f"{out} × {out}", help=T("calc.out_help"))
-    m2.metric(T("calc.params"), f"{count(conv):,}", help=T("calc.params_help", k=k, c_in=c_in, c_out=c_out))
+    m2.metric(T("calc.params"), f"{counted:,}", help=T("calc.params_help", k=k, c_in=c_in, c_out=c_out))
     m3.metric(T("calc.torch_shape"), "×".join(map(str, shape)))
     st.latex(rf"\left\lfloor \frac{{{n} + 2\cdot{p} - {d}\cdot({k}-1) - 1}}{{{s}}} \right\rfloor + 1 = {out}")
     if out <= 40 and n + 2 * p <= 80:
@@ -109,7 +148,7 @@ def calculator() -> dict | None:
         draw_chart(chart)
         st.caption(T("calc.chart_caption"))
     return {"n": n, "k": k, "s": s, "p": p, "d": d, "c_in": c_in, "c_out": c_out, "out": out, "shape": shape,
-            "counted": count(conv), "formula": conv_params(c_in, c_out, k)}
+            "counted": counted, "formula": conv_params(c_in, c_out, k)}
 
 
 def pooling_section() -> None:
@@ -143,7 +182,7 @@ def pooling_section() -> None:
     st.caption(T("pool.caption"))
 
 
-def kernels_section(ds) -> None:
+def kernels_section(ds_name: str, ds) -> None:
     st.subheader(T("kernels.head"))
     c1, c2 = st.columns([1, 2])
     with c1:
@@ -151,15 +190,11 @@ def kernels_section(ds) -> None:
         name = widgets.select("cnn_kernel", T("kernels.kernel"), list(KERNELS), value="edge",
                               format_func=lambda n: T(f"kernels.names.{n}"))
         st.dataframe(pd.DataFrame(KERNELS[name]).round(3), hide_index=True)
-    _, h, w = ds.image_shape
-    image = ds.X[idx].reshape(ds.image_shape)[0]
     with c2:
-        out = apply_kernel(image, KERNELS[name])
-        pair = rescale(torch.stack([image, out]))
-        draw_chart(image_grid(pair.numpy(), [T("kernels.original"), T(f"kernels.names.{name}")],
+        draw_chart(image_grid(kernel_pair(ds_name, seed(), idx, name), [T("kernels.original"), T(f"kernels.names.{name}")],
                               T("kernels.pair_title", label=ds.class_names[int(ds.y[idx])]), cols=2, size=150))
-    gallery, names = kernel_gallery(image)
-    draw_chart(image_grid(gallery.numpy(), [T(f"kernels.names.{n}") for n in names], T("kernels.gallery_title"),
+    gallery, names = gallery_of(ds_name, seed(), idx)
+    draw_chart(image_grid(gallery, [T(f"kernels.names.{n}") for n in names], T("kernels.gallery_title"),
                           cols=8, size=70))
 
 
@@ -180,7 +215,7 @@ def train_section(ds):
     cfg = DigitsNetConfig(arch, ds.image_shape, ds.num_classes, width, se, dropout)
     train = TrainConfig(num_epochs=epochs, batch_size=bs, optimizer="adam", lr=lr, scheduler="cosine",
                         seed=seed(), device=str(device()))
-    st.caption(T("train.summary", params=f"{count(DigitsNet(cfg)):,}", shape="×".join(map(str, ds.image_shape)),
+    st.caption(T("train.summary", params=f"{model_size(cfg):,}", shape="×".join(map(str, ds.image_shape)),
                  n=len(ds.y)))
     training_panel("cnn", lambda: make_digits_job(ds, cfg, train), score_title=t("train.accuracy"))
     job = trained_job("cnn")
@@ -224,8 +259,7 @@ def separable_section() -> dict:
     with c3:
         k = widgets.select("cnn_sep_k", T("calc.kernel"), [1, 3, 5, 7], value=3)
     f = separable_params(c_in, c_out, k)
-    standard, separable = separable_modules(c_in, c_out, k)
-    counted = {"standard": count(standard), "separable": count(separable)}
+    counted = separable_counts(c_in, c_out, k)
     df = pd.DataFrame([
         {T("sep.layer"): T("sep.standard"), T("sep.formula"): f"{k}²·{c_in}·{c_out} = {f['standard']:,}",
          T("sep.counted"): f"{counted['standard']:,}"},
@@ -261,7 +295,7 @@ with page.play:
     ds = cached_images(name, seed())
     if ds.notice:
         st.info(T("offline_notice", name=t(f"common.datasets.{name}")))
-    kernels_section(ds)
+    kernels_section(name, ds)
     st.divider()
     trained = train_section(ds)
     st.divider()
@@ -286,7 +320,7 @@ with page.check:
     c2.metric(T("check.ceil_cases"), pools["ceil_cases"])
     c3.metric(T("check.size_bad"), pools["mismatches"])
     st.markdown(T("check.kernel_head"))
-    st.metric(T("check.kernel_diff"), f"{kernel_check(ds.X[0].reshape(ds.image_shape)[0]):.2e}")
+    st.metric(T("check.kernel_diff"), f"{cached_kernel_check(name, seed()):.2e}")
     st.markdown(T("check.sep_head"))
     c1, c2 = st.columns(2)
     c1.metric(T("sep.standard"), f"{sep['formula']['standard']:,} / {sep['counted']['standard']:,}")
