@@ -117,7 +117,8 @@ def race(surface: str, optimizers: tuple[str, ...], lr_plain: float, lr_adaptive
     k = len(names)
     xy = torch.tensor([s.start] * k, dtype=torch.float64)      # (k, 2); the update ops below change it in place
     x, y = xy.numpy()[:, 0], xy.numpy()[:, 1]                  # NumPy views of it, for f and its gradient
-    buf, sq, m, v = (torch.zeros(k, 2, dtype=torch.float64) for _ in range(4))
+    buf, sq, m, v, g = (torch.zeros(k, 2, dtype=torch.float64) for _ in range(5))
+    g_np = g.numpy()                                            # the gradient is written here, row by row
     path, loss = np.empty((steps + 1, k, 2)), np.empty((steps + 1, k))
     path[0] = xy.numpy()
     ends: list[int | None] = [None] * k       # the last recorded step of a diverged row
@@ -131,7 +132,7 @@ def race(surface: str, optimizers: tuple[str, ...], lr_plain: float, lr_adaptive
                 ends[i] = step if ends[i] is None else ends[i]
             if None not in ends:
                 break
-            g = torch.from_numpy(np.stack(s.grad(x, y, kappa), axis=1))         # (k, 2), equal to autograd's
+            g_np[:, 0], g_np[:, 1] = s.grad(x, y, kappa)                         # (k, 2), equal to autograd's
             if heavy and step == 0:           # SGD(momentum=0.9): buf = g at the first step, then buf ← 0.9·buf + g
                 buf[heavy].copy_(g[heavy])
             elif heavy:
@@ -237,13 +238,15 @@ def adam_steps_axis_vs_rotated(kappa: float, lr: float = 0.1, steps: int = 1500,
     # optimizers; adam_step_ is torch.optim.Adam's update
     xy = torch.tensor([SURFACES[n].start for n in names], dtype=torch.float64)   # (2 surfaces, 2 coords)
     a = xy.numpy()                                                                # a NumPy view of it
-    m, v = torch.zeros_like(xy), torch.zeros_like(xy)
+    m, v, g = torch.zeros_like(xy), torch.zeros_like(xy), torch.zeros_like(xy)
+    g_np = g.numpy()
     path = np.empty((steps + 1, 2, 2))
     path[0] = a
     grads = [SURFACES[n].grad for n in names]
     for t in range(1, steps + 1):
         # on Python floats: both gradients use only + − × ÷, so they round exactly as autograd's
-        g = torch.tensor([grad(x, y, kappa) for grad, (x, y) in zip(grads, a.tolist())], dtype=torch.float64)
+        (x0, y0), (x1, y1) = a.tolist()
+        g_np[0], g_np[1] = grads[0](x0, y0, kappa), grads[1](x1, y1, kappa)
         adam_step_(xy, g, m, v, t, lr)
         path[t] = a
     counts = {n: steps_to_reach(Run("adam", lr, path[:, i], np.zeros(0), None), n, tol) for i, n in enumerate(names)}

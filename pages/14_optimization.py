@@ -25,6 +25,7 @@ from core.optim_demos import (
     momentum_by_hand,
     momentum_ema_by_hand,
     race,
+    run_optimizer,
     sgd_stable_lr,
     steps_to_reach,
     torch_race,
@@ -47,11 +48,15 @@ def cached_race(surface, lr_plain, lr_adaptive, steps, kappa):
     return race(surface, tuple(OPTIMIZERS), lr_plain, lr_adaptive, steps, kappa)
 
 
+# Adam's check reads only the adaptive lr and momentum's only the plain one, so each lr slider reruns one of them
 @st.cache_data(max_entries=32, show_spinner=False)
-def cached_checks(surface, lr_adaptive, lr_plain, steps, kappa):
-    torch_adam, torch_mom = (run.path for run in torch_race(surface, ("adam", "momentum"), lr_plain, lr_adaptive, steps, kappa))
-    return (adam_by_hand(surface, lr_adaptive, steps, kappa), torch_adam,
-            momentum_by_hand(surface, lr_plain, steps, kappa), torch_mom,
+def cached_adam_check(surface, lr_adaptive, steps, kappa):
+    return adam_by_hand(surface, lr_adaptive, steps, kappa), run_optimizer(surface, "adam", lr_adaptive, steps, kappa).path
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_momentum_check(surface, lr_plain, steps, kappa):
+    return (momentum_by_hand(surface, lr_plain, steps, kappa), run_optimizer(surface, "momentum", lr_plain, steps, kappa).path,
             momentum_ema_by_hand(surface, lr_plain / (1 - 0.9), steps, kappa))
 
 
@@ -195,7 +200,8 @@ with page.check:
     st.markdown(T("check.intro"))
     check_steps = min(steps, 100)
     lr_a = lr_adaptive
-    ours_adam, torch_adam, ours_mom, torch_mom, ema_mom = cached_checks(surface, lr_a, lr_plain, check_steps, kappa)
+    ours_adam, torch_adam = cached_adam_check(surface, lr_a, check_steps, kappa)
+    ours_mom, torch_mom, ema_mom = cached_momentum_check(surface, lr_plain, check_steps, kappa)
     race_paths = {run.optimizer: run.path for run in cached_race(surface, lr_plain, lr_adaptive, steps, kappa)}
     race_adam, race_mom = race_paths["adam"], race_paths["momentum"]
     cos_torch = np.array(cached_schedules(total, base_lr, warmup)["cosine"])
@@ -225,5 +231,5 @@ with page.check:
 
 with page.code:
     st.markdown(T("code_intro"))
-    show_code(race, adam_step_, torch_race, steps_to_reach, adam_by_hand, momentum_ema_by_hand, adam_steps_axis_vs_rotated,
+    show_code(race, adam_step_, run_optimizer, torch_race, steps_to_reach, adam_by_hand, momentum_ema_by_hand, adam_steps_axis_vs_rotated,
               classify_critical_point, lr_schedule)
