@@ -202,9 +202,9 @@ def _weight_params(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
     return [(n.removesuffix(".weight"), p) for n, p in model.named_parameters() if p.dim() >= 2 and p.requires_grad]
 
 
-def _grad_norms(params: list[nn.Parameter], grads: list[torch.Tensor]) -> torch.Tensor:
-    """(P,) L2 norm of each parameter's gradient in one fused kernel; 0 for a parameter the batch did not reach.
-    `grads` are the parameters' gradients that are not None, in order."""
+def _grad_norms(params: list[nn.Parameter]) -> torch.Tensor:
+    """(P,) L2 norm of each parameter's gradient in one fused kernel; 0 for a parameter the batch did not reach."""
+    grads = [p.grad for p in params if p.grad is not None]
     norms = torch._foreach_norm(grads) if grads else ()
     if len(grads) < len(params):
         found = iter(norms)
@@ -212,11 +212,11 @@ def _grad_norms(params: list[nn.Parameter], grads: list[torch.Tensor]) -> torch.
     return torch.stack(norms)
 
 
-def _clip_(grads: list[torch.Tensor], norms: torch.Tensor, max_norm: float) -> torch.Tensor:
-    """Scale `grads` in place to a total norm of at most `max_norm`, exactly as
+def _clip_(params: list[nn.Parameter], norms: torch.Tensor, max_norm: float) -> torch.Tensor:
+    """Scale the gradients in place to a total norm of at most `max_norm`, exactly as
     nn.utils.clip_grad_norm_ does, from their per-parameter `norms`; returns the scale (0-d)."""
     scale = torch.clamp(max_norm / (torch.linalg.vector_norm(norms) + 1e-6), max=1.0)
-    torch._foreach_mul_(grads, scale)
+    torch._foreach_mul_([p.grad for p in params if p.grad is not None], scale)
     return scale
 
 
@@ -283,6 +283,7 @@ def fit(
                                dtype=torch.float32, device=device)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     first_loss: float | None = None
+    optimizer.zero_grad(set_to_none=True)  # then after every step, which frees the gradients before the next forward
     for cb in callbacks:
         cb.on_train_begin(model)
     try:
@@ -300,21 +301,20 @@ def fit(
                 with torch.autocast(device.type, dtype=amp_dtype) if use_amp else contextlib.nullcontext():
                     out = model(xb)
                     loss = criterion(out.float(), yb)
-                optimizer.zero_grad(set_to_none=True)
                 if scaler is not None:
                     scaler.scale(loss).backward()
                     scaler.unscale_(optimizer)
                 else:
                     loss.backward()
-                grads = [p.grad for p in params if p.grad is not None]
-                norms = _grad_norms(params, grads)  # (P,) before clipping
+                norms = _grad_norms(params)  # (P,) before clipping
                 if config.clip_grad_norm > 0:
-                    clip_scales.append(_clip_(grads, norms, config.clip_grad_norm))
+                    clip_scales.append(_clip_(params, norms, config.clip_grad_norm))
                 if scaler is not None:
                     scaler.step(optimizer)
                     scaler.update()
                 else:
                     optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
                 lr = optimizer.param_groups[0]["lr"]  # the rate this step used; the record keeps the last one
                 if per_batch:
                     scheduler.step()

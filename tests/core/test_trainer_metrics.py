@@ -159,9 +159,9 @@ def test_clipping_bounds_the_total_norm_like_torch():
             a.grad = torch.randn(a.shape, generator=g) * 2
             b.grad = a.grad.clone()
         grads = [p.grad for p in ours]
-        norms = _grad_norms(ours, grads)
+        norms = _grad_norms(ours)
         assert torch.linalg.vector_norm(norms).item() == pytest.approx(nn.utils.get_total_norm(grads).item(), rel=1e-6)
-        _clip_(grads, norms, max_norm)
+        _clip_(ours, norms, max_norm)
         total = nn.utils.clip_grad_norm_(theirs, max_norm)
         assert torch.linalg.vector_norm(norms).item() == pytest.approx(total.item(), rel=1e-6)
         for a, b in zip(ours, theirs):
@@ -173,6 +173,17 @@ def test_a_parameter_without_a_gradient_counts_zero():
 
     params = [nn.Parameter(torch.ones(2, 2)), nn.Parameter(torch.ones(3)), nn.Parameter(torch.ones(4))]
     params[0].grad, params[2].grad = torch.full((2, 2), 3.0), torch.full((4,), -1.0)
-    norms = _grad_norms(params, [params[0].grad, params[2].grad])
+    norms = _grad_norms(params)
     assert norms.tolist() == [6.0, 0.0, 2.0]
     assert math.isclose(torch.linalg.vector_norm(norms).item(), nn.utils.get_total_norm([params[0].grad, params[2].grad]).item())
+
+
+def test_stale_gradients_from_before_the_run_are_cleared():
+    """fit zeroes the gradients after each step, and once before the first: leftovers never leak into step one."""
+    data = random_splits(30, "multiclass", 0)
+    config = TrainConfig(num_epochs=2, batch_size=8, lr=0.01, track_layer_grads=True)
+    clean = [r.as_dict() | {"seconds": 0} for r in fit(Net(5, 4, 0), data, config)]
+    stale = Net(5, 4, 0)
+    for p in stale.parameters():
+        p.grad = torch.full_like(p, 100.0)
+    assert [r.as_dict() | {"seconds": 0} for r in fit(stale, data, config)] == clean
