@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -25,6 +26,51 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class HealthPoll:
+    """Asks `/_stcore/health` every `every` s in a thread while the `with` block runs. `latencies`
+    keeps each answer's seconds with the `phase` the test was in; `failures` every answer that was
+    not "ok" (a 5 s read timeout counts)."""
+
+    def __init__(self, port: int, every: float = 0.2) -> None:
+        self.port, self.every = port, every
+        self.phase = ""
+        self.latencies: list[tuple[float, str]] = []
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=5) as answer:
+                    body = answer.read().decode()
+                self.latencies.append((time.perf_counter() - start, self.phase))
+                if body != "ok":
+                    self.failures.append(body)
+            except OSError as exc:
+                self.failures.append(f"{self.phase}: {exc}")
+            time.sleep(self.every)
+
+    def __enter__(self) -> HealthPoll:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def summary(self) -> str:
+        """Count, median, p95 and max in ms, and the slowest answers with their phase."""
+        seconds = sorted(s for s, _ in self.latencies)
+        if not seconds:
+            return "no health checks answered"
+        p95 = seconds[int(0.95 * (len(seconds) - 1))]
+        slowest = ", ".join(f"{s * 1000:.0f} ms ({what})" for s, what in sorted(self.latencies, reverse=True)[:4])
+        return (f"{len(seconds)} checks, median {seconds[len(seconds) // 2] * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                f"max {seconds[-1] * 1000:.0f} ms; slowest: {slowest}")
 
 
 def start_server(port: int, env: dict | None = None) -> subprocess.Popen:

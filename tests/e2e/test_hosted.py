@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-from e2e_support import free_port  # noqa: E402
+from e2e_support import HealthPoll, free_port  # noqa: E402
 
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
 STREAMLIT = str(Path(sys.executable).with_name("streamlit"))
@@ -142,32 +141,13 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
            "DLDASH_SESSIONS": "4"}
     port = free_port()
     with server(port, tmp_path, **env) as base:
-        latencies: list[float] = []
-        slowest: list[tuple[float, str]] = []  # (seconds, what the test was doing then)
-        phase = ["open 4 sessions"]
-        failures: list[str] = []
-        stop = threading.Event()
-
-        def poll_health():
-            while not stop.is_set():
-                try:
-                    body, seconds = _health(port)
-                    latencies.append(seconds)
-                    slowest.append((seconds, phase[0]))
-                    if body != "ok":
-                        failures.append(body)
-                except OSError as exc:
-                    failures.append(str(exc))
-                time.sleep(0.2)
-
-        poller = threading.Thread(target=poll_health, daemon=True)
-        poller.start()
-        try:
+        with HealthPoll(port) as health:
+            health.phase = "open 4 sessions"
             # the URL asks for 200 epochs (150 allowed); batch size 8 keeps each run busy for a minute
             pages = [_open(browser, f"{base}/training?tr_epochs=200&tr_bs=8") for _ in range(4)]
             for page in pages:
                 assert page.get_by_text("Hosted demo limits").count() >= 1
-            phase[0] = "4 × Train"
+            health.phase = "4 × Train"
             for page in pages:
                 page.locator("[data-testid=stBaseButton-primary]", has_text="Train").first.click()
 
@@ -190,20 +170,20 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
             for page in waiting:
                 assert page.get_by_text("2 of 2 runs are training and 2 are waiting").count() == 1
 
-            phase[0] = "the first in the queue leaves it"
+            health.phase = "the first in the queue leaves it"
             first = next(p for p in waiting if p.get_by_text("In the queue: 1 of 2").count())
             first.get_by_role("button", name="Leave the queue").click()
             _wait(lambda: first.get_by_text("You left the queue").count() > 0, what="the cancelled message")
             last = next(p for p in waiting if p is not first)
             _wait(lambda: last.get_by_text("In the queue: 1 of 1").count() > 0, what="the last learner to move up")
 
-            phase[0] = "a 5th session asks for a too-large model"
+            health.phase = "a 5th session asks for a too-large model"
             big = _open(browser, f"{base}/training?tr_hidden=1024,1024")
             big.locator("[data-testid=stBaseButton-primary]", has_text="Train").first.click()
             _wait(lambda: big.get_by_text("the demo server allows at most 50,000").count() > 0, what="the refusal")
 
             # each session sees only its own runs
-            phase[0] = "Runs pages"
+            health.phase = "Runs pages"
             _to_runs(running[0])
             assert running[0].get_by_text("only the runs started in this browser session").count() == 1
             assert running[0].get_by_text("1 of 1 runs").count() == 1
@@ -213,13 +193,8 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
             for page in pages + [big]:
                 shown = page.locator("[data-testid=stException]")
                 assert shown.count() == 0, f"{page.url}: {shown.first.inner_text()[:2000]}"
-        finally:
-            stop.set()
-            poller.join(5)
-        assert not failures, failures[:3]
-        worst = ", ".join(f"{s * 1000:.0f} ms ({what})" for s, what in sorted(slowest, reverse=True)[:4])
-        # Every poll was answered "ok" (a 5 s read timeout counts as a failure above). How fast is a figure for
+        # Every poll was answered "ok" (a 5 s read timeout counts as a failure). How fast is a figure for
         # bench/, not an assertion: a timed assertion fails on a busy machine, not on a broken app.
-        assert len(latencies) > 10, f"only {len(latencies)} health checks ran"
-        print(f"health checks: {len(latencies)}, max {max(latencies) * 1000:.0f} ms, "
-              f"median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms; slowest: {worst}")
+        assert not health.failures, health.failures[:3]
+        assert len(health.latencies) > 10, f"only {len(health.latencies)} health checks ran"
+        print(f"health checks: {health.summary()}")
