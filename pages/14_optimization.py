@@ -190,8 +190,8 @@ with page.play:
         warmup = slider("op_warmup", T("sched.warmup"), 1, 50, 10)
     rows = []
     for name, lrs in cached_schedules(total, base_lr, warmup).items():
-        for i, lr in enumerate(lrs):
-            rows.append({"step": i, "lr": lr, "schedule": T(f"schedules.{name}")})
+        label = T(f"schedules.{name}")
+        rows += [{"step": i, "lr": lr, "schedule": label} for i, lr in enumerate(lrs)]
     draw_chart(line_chart(pd.DataFrame(rows), "step", "lr", "schedule", T("sched.chart"), T("race.step"), T("sched.lr"),
                           height=300, color_title=T("sched.legend")))
     st.caption(T("sched.caption"))
