@@ -11,6 +11,7 @@ from app.code import show_code
 from app.page import start_page
 from app.widgets import select, select_slider, slider, toggle
 from core.optim_demos import (
+    ADAPTIVE,
     OPTIMIZERS,
     SCHEDULES,
     SURFACES,
@@ -42,10 +43,15 @@ BOWLS = ("bowl", "rotated_bowl")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def cached_group(surface, group, lr, steps, kappa):
+    return race(surface, group, lr, lr, steps, kappa)
+
+
 def cached_race(surface, lr_plain, lr_adaptive, steps, kappa):
     """All six optimizers, whichever are shown: each path is independent of the others, so switching
-    one on or off only picks from this cached race instead of running a new one."""
-    return race(surface, tuple(OPTIMIZERS), lr_plain, lr_adaptive, steps, kappa)
+    one on or off only picks from the cached runs, and each lr slider reruns only the three that read it."""
+    plain = tuple(o for o in OPTIMIZERS if o not in ADAPTIVE)
+    return cached_group(surface, plain, lr_plain, steps, kappa) + cached_group(surface, ADAPTIVE, lr_adaptive, steps, kappa)
 
 
 # Adam's check reads only the adaptive lr and momentum's only the plain one, so each lr slider reruns one of them
