@@ -27,11 +27,15 @@ configure_threads()  # the app's own setting, so tests train as the app does
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`-n 2 --dist loadgroup`, the README's command) the browser tests run one
-    after another on one worker, each with its own server, while the other worker takes the rest."""
+    """Under pytest-xdist (`-n 2 --dist loadgroup`, the README's command) the browser tests run in two
+    groups, each on one worker, one test after another, each with its own server: the hosted-mode
+    server tests (the queue, the 12-learner load test) and the rest. The other worker takes the
+    rest of the suite, then the second group; alone, the browser tests were the long pole (27 min)."""
     for item in items:
-        if "/e2e/" in item.path.as_posix():
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        path = item.path.as_posix()
+        if "/e2e/" in path:
+            hosted = path.endswith(("/test_hosted.py", "/test_load.py"))
+            item.add_marker(pytest.mark.xdist_group("hosted" if hosted else "browser"))
 
 
 def page_path(stem: str) -> str:

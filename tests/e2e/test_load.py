@@ -25,11 +25,11 @@ PLACE = re.compile(r"In the queue: (\d+) of (\d+)")
 
 
 def _place(page) -> tuple[int, int] | None:
-    found = page.get_by_text(PLACE)
-    if not found.count():
-        return None
-    match = PLACE.search(found.first.inner_text())
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    """The place the page shows now, or None (reads without waiting: a rerun may remove the text)."""
+    for text in page.get_by_text(PLACE).all_inner_texts():
+        if match := PLACE.search(text):
+            return int(match.group(1)), int(match.group(2))
+    return None
 
 
 def _state(page) -> str | None:
