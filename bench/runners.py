@@ -8,7 +8,8 @@ For each backend, one run at a time, on the digits MLP and the digits CNN:
   pool is measured warm (its worker started, as the app starts it after the first paint) and cold;
   Ray starts an actor per run;
 - steady state: epochs per second between the first and the last record, against the thread
-  backend's, with the same number of torch threads (all the cores) in every backend.
+  backend's, with one torch thread in every backend (what the app gives these small models:
+  `core.device.configure_threads`; a second thread made the thread backend 2x slower here).
 Prints best-of-`repeats` figures and the ratios. Goal: the process pool at >= 0.9x the thread
 backend's throughput.
 """
@@ -28,7 +29,7 @@ from core.jobs import JobCallback, JobSlots  # noqa: E402
 from core.recipes import DIGITS_CNN, DIGITS_MLP, make_job, prepare_data  # noqa: E402
 from core.runner import Runner, ThreadBackend  # noqa: E402
 
-CORES = os.cpu_count() or 1
+THREADS = 1
 RECIPES = {"mlp": replace(DIGITS_MLP, train=replace(DIGITS_MLP.train, num_epochs=20)),
            "cnn": replace(DIGITS_CNN, train=replace(DIGITS_CNN.train, num_epochs=6))}
 
@@ -67,15 +68,15 @@ def make_runner(name: str) -> Runner:
     if name == "thread":
         import torch
 
-        torch.set_num_threads(CORES)
+        torch.set_num_threads(THREADS)
         backend = ThreadBackend()
     elif name == "process":
         from core.runner_remote import ProcessBackend
 
-        backend = ProcessBackend(workers=1, threads=CORES)
+        backend = ProcessBackend(workers=1, threads=THREADS)
     else:
-        os.environ.setdefault("DLDASH_RAY_CPUS", str(CORES))
-        os.environ.setdefault("DLDASH_RAY_RUN_CPUS", str(CORES))
+        os.environ.setdefault("DLDASH_RAY_CPUS", str(os.cpu_count() or 1))
+        os.environ.setdefault("DLDASH_RAY_RUN_CPUS", str(THREADS))
         from core.runner_ray import RayBackend
 
         backend = RayBackend()
