@@ -162,15 +162,17 @@ class RunStore:
         try:
             conn.execute("PRAGMA busy_timeout = 15000")
             conn.execute("PRAGMA journal_mode = WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"schema version {version} is newer than this app's {SCHEMA_VERSION}")
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and tables - {"sqlite_sequence"}:
-                raise StoreError(f"unversioned tables {sorted(tables)} are not a run store")
             conn.execute("BEGIN IMMEDIATE")
             try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+                # The version and the tables are read in one transaction: read apart, another thread's
+                # migration could commit between them (version 0, tables present), and a new file
+                # being created by two sessions at once was taken for a broken one and moved aside.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(f"schema version {version} is newer than this app's {SCHEMA_VERSION}")
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if version == 0 and tables - {"sqlite_sequence"}:
+                    raise StoreError(f"unversioned tables {sorted(tables)} are not a run store")
                 for v in range(version, SCHEMA_VERSION):
                     for statement in filter(str.strip, MIGRATIONS[v].split(";")):
                         conn.execute(statement)
