@@ -251,6 +251,28 @@ class ProgressStore:
             sql, args = sql + " AND session = ?", (learner, runs_session)
         return {r["page"] for r in self._read(sql, args)}
 
+    def learners(self) -> list[str]:
+        """Every learner with any progress or visit, sorted (for the Class page)."""
+        rows = self._read("SELECT learner FROM section_visits UNION SELECT learner FROM quiz_results"
+                          " UNION SELECT learner FROM exercise_progress ORDER BY learner")
+        return [r["learner"] for r in rows]
+
+    def all_quiz(self) -> dict[str, dict[str, QuizResult]]:
+        """Learner → section → quiz result, for every learner."""
+        out: dict[str, dict[str, QuizResult]] = {}
+        for r in self._read("SELECT learner, section, correct, total, best, attempts, updated_at FROM quiz_results"):
+            out.setdefault(r["learner"], {})[r["section"]] = QuizResult(r["correct"], r["total"], r["best"], r["attempts"],
+                                                                         r["updated_at"])
+        return out
+
+    def all_exercises(self) -> dict[str, dict[str, ExerciseProgress]]:
+        """Learner → exercise → progress, for every learner."""
+        out: dict[str, dict[str, ExerciseProgress]] = {}
+        for r in self._read("SELECT learner, exercise, section, code, attempts, passed_at, hints, solution_viewed_at,"
+                            " last_status, last_result, updated_at FROM exercise_progress"):
+            out.setdefault(r["learner"], {})[r["exercise"]] = _exercise_progress(r)
+        return out
+
     def summary(self, learner: str, runs_session: str | None = None) -> dict[str, SectionProgress]:
         """Everything known per section, for the progress map."""
         visits, quiz, trained = self.visits(learner), self.quiz(learner), self.trained(learner, runs_session)

@@ -314,6 +314,15 @@ class RunStore:
             conn.close()
         return [_run(r) for r in rows]
 
+    def run_counts(self) -> dict[tuple[str, str], int]:
+        """(session, page) → number of runs, over the whole history (for the Class page)."""
+        conn = self._connect()
+        try:
+            rows = conn.execute("SELECT session, page, COUNT(*) FROM runs GROUP BY session, page").fetchall()
+        finally:
+            conn.close()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
     def run(self, run_id: int, session: str | None = None) -> Run | None:
         found = [r for r in self.runs(session=session) if r.id == int(run_id)]
         return found[0] if found else None

@@ -78,6 +78,28 @@ def test_two_learners_do_not_see_each_others_progress(tmp_path):
     assert store.exercises("ann") == {} and store.last_section("bob") == S12 and store.trained("bob", "bob") == {"31_mlp"}
 
 
+def test_the_class_reads_cover_every_learner(tmp_path):
+    store = ProgressStore(tmp_path / "runs.db")
+    assert store.learners() == [] and store.all_quiz() == {} and store.all_exercises() == {}
+    store.visit("cat", S12)  # a visit alone makes a learner
+    store.record_quiz("ann", S11, 3, 4)
+    store.record_quiz("ann", S12, 1, 2)
+    store.record_attempt("ann", "1.1-cosine", S11, "ann's code", "passed")
+    store.record_hint("dan", "1.1-linear", S11, 1)  # exercise progress alone too
+    store.record_quiz("bob", S11, 2, 4)
+    store.record_quiz("bob", S11, 4, 4)
+
+    assert store.learners() == ["ann", "bob", "cat", "dan"]
+    quiz = store.all_quiz()
+    assert set(quiz) == {"ann", "bob"} and quiz["ann"] == store.quiz("ann") and quiz["bob"] == store.quiz("bob")
+    assert (quiz["bob"][S11].correct, quiz["bob"][S11].best, quiz["bob"][S11].attempts) == (4, 4, 2)
+    exercises = store.all_exercises()
+    assert exercises == {"ann": store.exercises("ann"), "dan": store.exercises("dan")}
+    assert exercises["ann"]["1.1-cosine"].passed and not exercises["dan"]["1.1-linear"].passed
+    store.reset("ann")
+    assert store.learners() == ["bob", "cat", "dan"] and "ann" not in store.all_quiz()
+
+
 def test_reset_forgets_progress_and_earlier_training_but_keeps_the_runs(tmp_path):
     path = tmp_path / "runs.db"
     store, runs = ProgressStore(path), RunStore(path)

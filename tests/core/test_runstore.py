@@ -109,6 +109,14 @@ def test_hosted_sessions_do_not_see_each_other(tmp_path):
     assert store.delete([a], session="alice") == 1 and {r.id for r in store.runs()} == {b}
 
 
+def test_run_counts_per_session_and_page(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    assert store.run_counts() == {}
+    for session, page in (("alice", "p"), ("alice", "p"), ("alice", "q"), ("bob", "p")):
+        store.start_run(page=page, session=session)
+    assert store.run_counts() == {("alice", "p"): 2, ("alice", "q"): 1, ("bob", "p"): 1}
+
+
 def test_delete_removes_epochs_too(tmp_path):
     store = RunStore(tmp_path / "runs.db")
     run_id = store.start_run(page="p")
