@@ -2,8 +2,8 @@
 
 Progress goes to the run history's file (`app.runs.db_path`), through `core.progress`. Locally there
 is one learner, "local", who also owns every run on the machine; in hosted mode the learner is the
-browser session, with the same id its runs carry. `learner_id` is the one place that decides, so
-accounts can replace it later. A store that cannot be used never breaks a page: progress is then
+browser, or the account when signed in, with the same id its runs carry (`app.identity.learner_id`
+decides). A store that cannot be used never breaks a page: progress is then
 not saved, and the failure is logged.
 """
 from __future__ import annotations
@@ -15,11 +15,10 @@ import time
 
 import streamlit as st
 
-from app import runs
-from core import limits
+from app import identity, runs
 from core.progress import ExerciseProgress, ProgressStore, SectionProgress, StoreError
 
-LOCAL_LEARNER = "local"
+LOCAL_LEARNER = identity.LOCAL_LEARNER
 LAST_VISIT_KEY = "_progress_last_visit"
 RETRY_S = 5.0  # a file that could not be opened (busy, say) is tried again after this long, not on every rerun
 log = logging.getLogger(__name__)
@@ -29,8 +28,8 @@ _lock = threading.Lock()
 
 
 def learner_id() -> str:
-    """Whose progress this is: the one local learner, or this browser session in hosted mode."""
-    return runs.session_id() if limits.current().hosted else LOCAL_LEARNER
+    """Whose progress this is (`app.identity.learner_id`)."""
+    return identity.learner_id()
 
 
 def store() -> ProgressStore | None:

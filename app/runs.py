@@ -2,26 +2,26 @@
 that makes every training panel save its runs.
 
 The database path comes from `DLDASH_RUNS_DB`, then the `runs_db` secret, else `data/runs.db` in
-the repo. In hosted mode (`core.limits`) each browser session gets a random id and sees only
-its own runs; locally one learner sees every run on the machine.
+the repo. Runs carry their learner (`app.identity.learner_id`): in hosted mode, or when signed in,
+a learner sees only their own runs; locally one learner sees every run on the machine.
 """
 from __future__ import annotations
 
 import os
 import sys
 import threading
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
 
+from app import identity
 from core import limits as hosted
 from core.run_recorder import RunRecorder, attach
 from core.runstore import ENV_VAR, RunStore, default_path
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
-SESSION_KEY = "_run_session"
+SESSION_KEY = identity.BROWSER_KEY
 _stores: dict[str, RunStore] = {}
 _lock = threading.Lock()
 
@@ -59,12 +59,13 @@ def store() -> RunStore:
 
 
 def session_id() -> str:
-    return st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+    """The learner a run is saved under (`app.identity.learner_id`)."""
+    return identity.learner_id()
 
 
 def scope() -> str | None:
-    """The session whose runs this learner may see and delete: their own in hosted mode, all locally."""
-    return session_id() if hosted.current().hosted else None
+    """Whose runs this learner may see and delete: their own in hosted mode or signed in, all locally."""
+    return identity.run_scope()
 
 
 def calling_page() -> str:
