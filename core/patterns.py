@@ -274,12 +274,17 @@ def se_against_torchvision(channels: int = 16, reduction: int = 4, seed: int = 0
         return (ours(x) - ref(x)).abs().max().item()
 
 
-def dense_against_torchvision(c0: int, growth: int, num_layers: int) -> tuple[int, int]:
-    """Output channels of our block and of torchvision's DenseNet `_DenseBlock` on the same input."""
+def dense_against_torchvision(c0: int, growth: int, num_layers: int) -> tuple[int, int, int]:
+    """Output channels of our block and of torchvision's DenseNet `_DenseBlock` on the same input,
+    and our block's parameter count. Only shapes are compared, so both are built on the meta device
+    and given uninitialised memory (no weight init, the slow part for wide blocks), then run on one
+    1×1 input."""
     from torchvision.models.densenet import _DenseBlock
 
-    x = torch.randn(2, c0, 8, 8)
-    ref = _DenseBlock(num_layers, c0, bn_size=4, growth_rate=growth, drop_rate=0.0).eval()
-    ours = DenseBlock(c0, growth, num_layers).eval()
+    with torch.device("meta"):
+        ref = _DenseBlock(num_layers, c0, bn_size=4, growth_rate=growth, drop_rate=0.0)
+        ours = DenseBlock(c0, growth, num_layers)
+    ref, ours = ref.to_empty(device="cpu").eval(), ours.to_empty(device="cpu").eval()
+    x = torch.zeros(1, c0, 1, 1)  # (B, C, H, W)
     with torch.no_grad():
-        return ours(x).shape[1], ref(x).shape[1]
+        return ours(x).shape[1], ref(x).shape[1], sum(p.numel() for p in ours.parameters())

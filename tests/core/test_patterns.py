@@ -37,7 +37,10 @@ def test_dense_channels_and_params():
     block = P.DenseBlock(16, 12, 4)
     assert sum(p.numel() for p in block.parameters()) == sum(P.dense_layer_params(c, 12) for c in [16, 28, 40, 52])
     assert block(torch.randn(2, 16, 8, 8)).shape == (2, 64, 8, 8)
-    assert P.dense_against_torchvision(64, 32, 6) == (256, 256)
+    for c0, k, n in ((64, 32, 6), (4, 4, 1), (16, 12, 4), (64, 48, 12)):
+        ours, ref, counted = P.dense_against_torchvision(c0, k, n)
+        assert ours == ref == P.dense_channels(c0, k, n)[-1]
+        assert counted == sum(p.numel() for p in P.DenseBlock(c0, k, n).parameters())
 
 
 def test_se_matches_torchvision():
