@@ -12,7 +12,9 @@ import logging
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
+import sqlalchemy as sa
 import streamlit as st
 
 from app import identity, runs
@@ -33,29 +35,35 @@ def learner_id() -> str:
 
 
 def store() -> ProgressStore | None:
-    """The process-wide progress store of the configured file, or None when it cannot be opened."""
-    path = str(runs.db_path().resolve())
+    """The process-wide progress store of the configured database, or None when it cannot be opened."""
+    target = runs.db_path()
+    key = target if isinstance(target, str) else str(target.resolve())
     with _lock:
-        if path not in _stores:
-            if time.monotonic() < _failed.get(path, -RETRY_S) + RETRY_S:
+        if key not in _stores:
+            if time.monotonic() < _failed.get(key, -RETRY_S) + RETRY_S:
                 return None
             try:
-                _stores[path] = _open_with_retries(path)
-            except (OSError, sqlite3.Error, StoreError) as exc:
-                _failed[path] = time.monotonic()
+                _stores[key] = _open_with_retries(target)
+            except (OSError, sqlite3.Error, sa.exc.SQLAlchemyError, StoreError) as exc:
+                _failed[key] = time.monotonic()
                 log.warning("progress is not saved: %s", exc)
                 return None
-        return _stores[path]
+        return _stores[key]
 
 
-def _open_with_retries(path: str, tries: int = 5) -> ProgressStore:
+def unavailable() -> str | None:
+    """Why progress cannot be saved now (the run database is down, say), or None."""
+    return runs.unavailable()
+
+
+def _open_with_retries(target, tries: int = 5) -> ProgressStore:
     """Open the store; a file that is busy (another session's connection is switching it to WAL, which
     SQLite answers with "locked" at once, whatever the busy timeout) is tried again a moment later."""
     for attempt in range(tries):
         try:
-            return ProgressStore(path)
-        except sqlite3.OperationalError:
-            if attempt == tries - 1:
+            return ProgressStore(target)
+        except (sqlite3.OperationalError, sa.exc.OperationalError):
+            if attempt == tries - 1 or not isinstance(target, Path):
                 raise
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
@@ -68,7 +76,7 @@ def _safely(action: str, call, default=None):
         return default
     try:
         return call(progress_store)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, sa.exc.SQLAlchemyError, StoreError) as exc:
         log.warning("progress: %s failed: %s", action, exc)
         return default
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,11 +19,13 @@ import streamlit as st
 from app import identity
 from core import limits as hosted
 from core.run_recorder import RunRecorder, attach
-from core.runstore import ENV_VAR, RunStore, default_path
+from core.runstore import ENV_VAR, RunStore, StoreError, default_target, is_url
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 SESSION_KEY = identity.BROWSER_KEY
+RETRY_S = 5.0  # a database that could not be opened is tried again after this long
 _stores: dict[str, RunStore] = {}
+_failed: dict[str, tuple[float, StoreError]] = {}
 _lock = threading.Lock()
 
 
@@ -42,20 +45,47 @@ def configure_from_secrets() -> hosted.Limits:
     return hosted.current()
 
 
-def db_path() -> Path:
+def db_path() -> Path | str:
+    """The run database: a file path, or a database URL (`postgresql://...`) kept as a string."""
     if os.environ.get(ENV_VAR, "").strip():
-        return default_path()
-    raw = _secrets().get("runs_db")
-    return Path(str(raw)).expanduser() if raw else default_path()
+        return default_target()
+    raw = str(_secrets().get("runs_db") or "").strip()
+    if not raw:
+        return default_target()
+    return raw if is_url(raw) else Path(raw).expanduser()
+
+
+def _key(target: Path | str) -> str:
+    return target if isinstance(target, str) else str(target.resolve())
 
 
 def store() -> RunStore:
-    """The process-wide store for the configured path (one per path, shared by all sessions)."""
-    path = db_path().resolve()
+    """The process-wide store of the configured database (one per database, shared by all sessions).
+    Raises `StoreError` when it cannot be opened (a server that is down: `StoreUnavailable`); after a
+    failure the database is tried again RETRY_S later, not on every rerun."""
+    target = db_path()
+    key = _key(target)
     with _lock:
-        if str(path) not in _stores:
-            _stores[str(path)] = RunStore(path)
-        return _stores[str(path)]
+        if key not in _stores:
+            failed_at, error = _failed.get(key, (-RETRY_S, None))
+            if error is not None and time.monotonic() < failed_at + RETRY_S:
+                raise error
+            try:
+                _stores[key] = RunStore(target)
+            except StoreError as exc:
+                _failed[key] = (time.monotonic(), exc)
+                raise
+            _failed.pop(key, None)
+        return _stores[key]
+
+
+def unavailable() -> str | None:
+    """Why the run history cannot be used now (a database that is down, say), or None."""
+    try:
+        store()
+    except StoreError as exc:
+        return str(exc)
+    return None
 
 
 def session_id() -> str:

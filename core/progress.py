@@ -1,26 +1,27 @@
 """Learner progress that outlives a reload or a restart: quiz results, exercise work and visits.
 
-It lives in the run history's SQLite file (`core.runstore`), so one file holds everything a learner
-did, and "trained on this section" is read straight from the runs there. Everything is keyed by a
-learner id; the app decides whose id that is (one local learner, or a hosted session for now).
+It lives in the run history's database (`core.runstore`: a SQLite file or a PostgreSQL URL), so
+one database holds everything a learner did, and "trained on this section" is read straight from
+the runs there. Everything is keyed by a learner id; the app decides whose id that is.
 
-Opening a `ProgressStore` first opens the file as a `RunStore`, which creates, migrates or
+Opening a `ProgressStore` first opens the database as a `RunStore`, which creates, migrates or
 recovers the runs schema; then the progress tables follow their own migrations, versioned in
-`progress_meta` (the file's `PRAGMA user_version` belongs to the run store, and a store from before
-progress existed reads a file with these tables unchanged). `MIGRATIONS[v]` takes version v to
-v + 1. Like the run store, every call opens its own connection, so any thread may use it.
+`progress_meta` (the run store keeps its own version, and a store from before progress existed
+reads a database with these tables unchanged). `MIGRATIONS[v]` takes version v to v + 1. Calls
+borrow a connection from the database's pool (`core.runstore.engine_for`), so any thread may use it.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.runstore import PROCESS_ID, RunStore, StoreError
+import sqlalchemy as sa
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text
+
+from core.runstore import PROCESS_ID, RUNS, SCHEMA_LOCK, RunStore, StoreError, dialect_ddl, greatest, upsert
 
 _V1 = """
 CREATE TABLE learners (
@@ -64,7 +65,20 @@ CREATE INDEX exercise_progress_section ON exercise_progress(learner, section);
 """
 MIGRATIONS = (_V1,)  # MIGRATIONS[v] takes the progress tables at version v to v + 1
 SCHEMA_VERSION = len(MIGRATIONS)
-TABLES = ("section_visits", "quiz_results", "exercise_progress")  # what a reset deletes
+_metadata = MetaData()
+LEARNERS = Table("learners", _metadata, Column("learner", Text, primary_key=True), Column("created_at", Float),
+                 Column("reset_at", Float))
+VISITS = Table("section_visits", _metadata, Column("learner", Text, primary_key=True), Column("section", Text, primary_key=True),
+               Column("first_at", Float), Column("last_at", Float), Column("visits", Integer))
+QUIZ = Table("quiz_results", _metadata, Column("learner", Text, primary_key=True), Column("section", Text, primary_key=True),
+             *(Column(c, Integer) for c in ("correct", "total", "best", "attempts")), Column("updated_at", Float))
+EXERCISES = Table("exercise_progress", _metadata, Column("learner", Text, primary_key=True),
+                  Column("exercise", Text, primary_key=True), Column("section", Text), Column("code", Text),
+                  Column("attempts", Integer), Column("passed_at", Float), Column("hints", Integer),
+                  Column("solution_viewed_at", Float), Column("last_status", Text), Column("last_result", Text),
+                  Column("updated_at", Float))
+META = Table("progress_meta", _metadata, Column("key", Text, primary_key=True), Column("value", Text))
+TABLES = (VISITS, QUIZ, EXERCISES)  # what a reset deletes
 
 
 @dataclass(frozen=True)
@@ -102,174 +116,143 @@ class SectionProgress:
 
 
 class ProgressStore:
-    """The progress tables of one run-store file."""
+    """The progress tables of one run-store database."""
 
     def __init__(self, path: str | Path | None = None, process_id: str = PROCESS_ID) -> None:
-        runs = RunStore(path, process_id=process_id)  # creates, migrates or recovers the file first
-        self.path = runs.path
-        self.notice = runs.notice
-        self._open_schema()
+        runs = RunStore(path, process_id=process_id)  # creates, migrates or recovers the database first
+        self.path, self.url, self.notice = runs.path, runs.url, runs.notice
+        self.engine, self._writer = runs.engine, runs._writer
+        with runs.reaching():
+            self._open_schema()
 
     # --- schema ----------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        return conn
-
     def _open_schema(self) -> None:
-        conn = self._connect()
-        try:
-            conn.execute("PRAGMA busy_timeout = 15000")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("CREATE TABLE IF NOT EXISTS progress_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                row = conn.execute("SELECT value FROM progress_meta WHERE key = 'version'").fetchone()
-                version = int(row[0]) if row else 0
-                if version > SCHEMA_VERSION:
-                    raise StoreError(f"progress schema version {version} is newer than this app's {SCHEMA_VERSION}")
-                for v in range(version, SCHEMA_VERSION):
-                    for statement in filter(str.strip, MIGRATIONS[v].split(";")):
-                        conn.execute(statement)
-                conn.execute("INSERT OR REPLACE INTO progress_meta (key, value) VALUES ('version', ?)",
-                             (str(max(version, SCHEMA_VERSION)),))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+        with self._writer.begin() as conn:  # SQLite: BEGIN IMMEDIATE; PostgreSQL: the schema lock below
+            dialect = conn.dialect.name
+            if dialect == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS progress_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            row = conn.execute(sa.select(META.c.value).where(META.c.key == "version")).first()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"progress schema version {version} is newer than this app's {SCHEMA_VERSION}")
+            for v in range(version, SCHEMA_VERSION):
+                for statement in dialect_ddl(MIGRATIONS[v], dialect):
+                    conn.exec_driver_sql(statement)
+            upsert(conn, META, ["key"], {"key": "version", "value": str(max(version, SCHEMA_VERSION))},
+                   {"value": lambda excluded: excluded.value})
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction on its own connection (BEGIN IMMEDIATE: writers queue, never deadlock)."""
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                yield conn
-        finally:
-            conn.close()
+    def _write(self, *statements) -> None:
+        with self._writer.begin() as conn:
+            for statement in statements:
+                conn.execute(statement)
 
-    def _write(self, sql: str, args: tuple = ()) -> None:
-        with self._transaction() as conn:
-            conn.execute(sql, args)
-
-    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        conn = self._connect()
-        try:
-            return conn.execute(sql, args).fetchall()
-        finally:
-            conn.close()
+    def _read(self, query) -> list[Mapping]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).mappings())
 
     # --- writes ----------------------------------------------------------------------------
     def visit(self, learner: str, section: str) -> None:
         now = time.time()
-        self._write("INSERT INTO section_visits (learner, section, first_at, last_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (learner, section) DO UPDATE SET last_at = excluded.last_at, visits = visits + 1",
-                    (learner, section, now, now))
+        with self._writer.begin() as conn:
+            upsert(conn, VISITS, ["learner", "section"],
+                   {"learner": learner, "section": section, "first_at": now, "last_at": now, "visits": 1},
+                   {"last_at": lambda excluded: excluded.last_at, "visits": VISITS.c.visits + 1})
 
     def record_quiz(self, learner: str, section: str, correct: int, total: int) -> None:
         """The latest score counts; the best one and the number of tries are kept too."""
-        self._write("INSERT INTO quiz_results (learner, section, correct, total, best, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (learner, section) DO UPDATE SET"
-                    " correct = excluded.correct, total = excluded.total, attempts = attempts + 1,"
-                    " best = MAX(best, excluded.correct), updated_at = excluded.updated_at",
-                    (learner, section, int(correct), int(total), int(correct), time.time()))
+        with self._writer.begin() as conn:
+            upsert(conn, QUIZ, ["learner", "section"],
+                   {"learner": learner, "section": section, "correct": int(correct), "total": int(total),
+                    "best": int(correct), "attempts": 1, "updated_at": time.time()},
+                   {"correct": lambda excluded: excluded.correct, "total": lambda excluded: excluded.total,
+                    "attempts": QUIZ.c.attempts + 1, "best": lambda excluded: greatest(QUIZ.c.best, excluded.correct),
+                    "updated_at": lambda excluded: excluded.updated_at})
 
-    def _exercise(self, learner: str, exercise: str, section: str, assignments: str, args: tuple) -> None:
-        """Create the exercise's row if needed and apply `assignments` (a SET clause whose `?`s
-        `args` fill), in one transaction."""
-        with self._transaction() as conn:
-            conn.execute("INSERT INTO exercise_progress (learner, exercise, section, updated_at) VALUES (?, ?, ?, ?)"
-                         " ON CONFLICT (learner, exercise) DO UPDATE SET updated_at = excluded.updated_at",
-                         (learner, exercise, section, time.time()))
-            conn.execute(f"UPDATE exercise_progress SET {assignments} WHERE learner = ? AND exercise = ?",
-                         (*args, learner, exercise))
+    def _exercise(self, learner: str, exercise: str, section: str, **assignments) -> None:
+        """Create the exercise's row if needed and apply `assignments` (column → value or SQL
+        expression), in one transaction."""
+        with self._writer.begin() as conn:
+            upsert(conn, EXERCISES, ["learner", "exercise"],
+                   {"learner": learner, "exercise": exercise, "section": section, "attempts": 0, "hints": 0,
+                    "last_status": "", "last_result": "", "updated_at": time.time()},
+                   {"updated_at": lambda excluded: excluded.updated_at})
+            conn.execute(EXERCISES.update().where(EXERCISES.c.learner == learner, EXERCISES.c.exercise == exercise)
+                         .values(**assignments))
 
     def save_code(self, learner: str, exercise: str, section: str, code: str) -> None:
-        self._exercise(learner, exercise, section, "code = ?", (code,))
+        self._exercise(learner, exercise, section, code=code)
 
     def record_attempt(self, learner: str, exercise: str, section: str, code: str, status: str,
                        result_json: str = "") -> None:
         """One press of Check: the code, how it ended, and the first pass's time (a pass stays a pass)."""
-        passed = status == "passed"
-        self._exercise(learner, exercise, section,
-                       "code = ?, attempts = attempts + 1, last_status = ?, last_result = ?,"
-                       " passed_at = COALESCE(passed_at, CASE WHEN ? THEN ? END)",
-                       (code, status, result_json, passed, time.time()))
+        passed_at = {"passed_at": sa.func.coalesce(EXERCISES.c.passed_at, time.time())} if status == "passed" else {}
+        self._exercise(learner, exercise, section, code=code, attempts=EXERCISES.c.attempts + 1, last_status=status,
+                       last_result=result_json, **passed_at)
 
     def record_hint(self, learner: str, exercise: str, section: str, shown: int) -> None:
         """`shown` hints are now open (the count only grows)."""
-        self._exercise(learner, exercise, section, "hints = MAX(hints, ?)", (int(shown),))
+        self._exercise(learner, exercise, section, hints=greatest(EXERCISES.c.hints, int(shown)))
 
     def record_solution_view(self, learner: str, exercise: str, section: str) -> None:
-        self._exercise(learner, exercise, section, "solution_viewed_at = COALESCE(solution_viewed_at, ?)",
-                       (time.time(),))
+        self._exercise(learner, exercise, section,
+                       solution_viewed_at=sa.func.coalesce(EXERCISES.c.solution_viewed_at, time.time()))
 
     def reset(self, learner: str) -> None:
         """Forget this learner's progress. Runs stay in the history, but runs before now no longer
         count as "trained"."""
         now = time.time()
-        with self._transaction() as conn:
+        with self._writer.begin() as conn:
             for table in TABLES:
-                conn.execute(f"DELETE FROM {table} WHERE learner = ?", (learner,))
-            conn.execute("INSERT INTO learners (learner, created_at, reset_at) VALUES (?, ?, ?)"
-                         " ON CONFLICT (learner) DO UPDATE SET reset_at = excluded.reset_at", (learner, now, now))
+                conn.execute(table.delete().where(table.c.learner == learner))
+            upsert(conn, LEARNERS, ["learner"], {"learner": learner, "created_at": now, "reset_at": now},
+                   {"reset_at": lambda excluded: excluded.reset_at})
 
     # --- reads -----------------------------------------------------------------------------
     def quiz(self, learner: str) -> dict[str, QuizResult]:
-        rows = self._read("SELECT section, correct, total, best, attempts, updated_at FROM quiz_results"
-                          " WHERE learner = ?", (learner,))
-        return {r["section"]: QuizResult(r["correct"], r["total"], r["best"], r["attempts"], r["updated_at"])
-                for r in rows}
+        return {r["section"]: _quiz_result(r) for r in self._read(sa.select(QUIZ).where(QUIZ.c.learner == learner))}
 
     def exercises(self, learner: str, section: str | None = None) -> dict[str, ExerciseProgress]:
-        sql = ("SELECT exercise, section, code, attempts, passed_at, hints, solution_viewed_at, last_status,"
-               " last_result, updated_at FROM exercise_progress WHERE learner = ?")
-        args: tuple = (learner,)
+        query = sa.select(EXERCISES).where(EXERCISES.c.learner == learner)
         if section is not None:
-            sql, args = sql + " AND section = ?", (learner, section)
-        return {r["exercise"]: _exercise_progress(r) for r in self._read(sql, args)}
+            query = query.where(EXERCISES.c.section == section)
+        return {r["exercise"]: _exercise_progress(r) for r in self._read(query)}
 
     def visits(self, learner: str) -> dict[str, float]:
         """Section → when it was last opened."""
-        rows = self._read("SELECT section, last_at FROM section_visits WHERE learner = ?", (learner,))
+        rows = self._read(sa.select(VISITS.c.section, VISITS.c.last_at).where(VISITS.c.learner == learner))
         return {r["section"]: r["last_at"] for r in rows}
 
     def last_section(self, learner: str) -> str | None:
-        rows = self._read("SELECT section FROM section_visits WHERE learner = ? ORDER BY last_at DESC LIMIT 1",
-                          (learner,))
+        rows = self._read(sa.select(VISITS.c.section).where(VISITS.c.learner == learner)
+                          .order_by(VISITS.c.last_at.desc()).limit(1))
         return rows[0]["section"] if rows else None
 
     def trained(self, learner: str, runs_session: str | None = None) -> set[str]:
         """Pages with a run in the history since the learner's last reset; `runs_session` scopes the
         runs to one session (hosted mode), None counts every run (one local learner)."""
-        sql = ("SELECT DISTINCT page FROM runs WHERE created_at > COALESCE("
-               "(SELECT reset_at FROM learners WHERE learner = ?), 0)")
-        args: tuple = (learner,)
+        reset_at = sa.select(LEARNERS.c.reset_at).where(LEARNERS.c.learner == learner).scalar_subquery()
+        query = sa.select(RUNS.c.page).distinct().where(RUNS.c.created_at > sa.func.coalesce(reset_at, 0))
         if runs_session is not None:
-            sql, args = sql + " AND session = ?", (learner, runs_session)
-        return {r["page"] for r in self._read(sql, args)}
+            query = query.where(RUNS.c.session == runs_session)
+        return {r["page"] for r in self._read(query)}
 
     def learners(self) -> list[str]:
         """Every learner with any progress or visit, sorted (for the Class page)."""
-        rows = self._read("SELECT learner FROM section_visits UNION SELECT learner FROM quiz_results"
-                          " UNION SELECT learner FROM exercise_progress ORDER BY learner")
-        return [r["learner"] for r in rows]
+        query = sa.union(*(sa.select(table.c.learner) for table in TABLES))
+        return sorted(r["learner"] for r in self._read(query))
 
     def all_quiz(self) -> dict[str, dict[str, QuizResult]]:
         """Learner → section → quiz result, for every learner."""
         out: dict[str, dict[str, QuizResult]] = {}
-        for r in self._read("SELECT learner, section, correct, total, best, attempts, updated_at FROM quiz_results"):
-            out.setdefault(r["learner"], {})[r["section"]] = QuizResult(r["correct"], r["total"], r["best"], r["attempts"],
-                                                                         r["updated_at"])
+        for r in self._read(sa.select(QUIZ)):
+            out.setdefault(r["learner"], {})[r["section"]] = _quiz_result(r)
         return out
 
     def all_exercises(self) -> dict[str, dict[str, ExerciseProgress]]:
         """Learner → exercise → progress, for every learner."""
         out: dict[str, dict[str, ExerciseProgress]] = {}
-        for r in self._read("SELECT learner, exercise, section, code, attempts, passed_at, hints, solution_viewed_at,"
-                            " last_status, last_result, updated_at FROM exercise_progress"):
+        for r in self._read(sa.select(EXERCISES)):
             out.setdefault(r["learner"], {})[r["exercise"]] = _exercise_progress(r)
         return out
 
@@ -287,7 +270,11 @@ class ProgressStore:
                                    trained=s in trained) for s in sections}
 
 
-def _exercise_progress(r: sqlite3.Row) -> ExerciseProgress:
+def _quiz_result(r: Mapping) -> QuizResult:
+    return QuizResult(r["correct"], r["total"], r["best"], r["attempts"], r["updated_at"])
+
+
+def _exercise_progress(r: Mapping) -> ExerciseProgress:
     try:
         last = json.loads(r["last_result"]) if r["last_result"] else {}
     except json.JSONDecodeError:

@@ -1,31 +1,48 @@
-"""Run history in one SQLite file (standard library only): settings, per-epoch records, results.
+"""Run history over SQLAlchemy Core: settings, per-epoch records, results, in a SQLite file (the
+default) or a PostgreSQL database (`DLDASH_RUNS_DB=postgresql://user:pass@host/db`).
 
 `core.run_recorder` feeds it from inside a training job's thread, so a run is saved even when the
 browser tab that started it is closed; `core.run_compare` holds what the Runs page computes from
-saved runs. Every write is one transaction. A run that
-is stopped keeps its finished epochs; a run whose process died (a server crash or restart) is
-marked "interrupted" the next time a store opens the file, so it is not mistaken for a Stop.
+saved runs. Every write is one transaction. A run that is stopped keeps its finished epochs; a run
+whose process died (a server crash or restart) is marked "interrupted" the next time a store opens
+the database, so it is not mistaken for a Stop. Several app processes may share one PostgreSQL
+database (or one SQLite file on one machine): each sees the others' runs.
 
-The schema version lives in `PRAGMA user_version`; `MIGRATIONS[v]` upgrades version v to v+1. A
-file that is not a database, or that holds an unknown (newer) schema, is moved aside to
-`<name>.corrupt-<timestamp>` and a fresh store starts; `RunStore.notice` says what happened.
+One engine (a connection pool) serves each database in a process (`engine_for`). `MIGRATIONS[v]`
+upgrades schema version v to v+1; a SQLite file keeps its version in `PRAGMA user_version` (as files
+from before SQLAlchemy do), a PostgreSQL database in the `schema_meta` table. A SQLite file that is
+not a database, or that holds an unknown (newer) schema, is moved aside to
+`<name>.corrupt-<timestamp>` and a fresh store starts; `RunStore.notice` says what happened. A
+PostgreSQL database is never moved aside: a newer schema raises `StoreError`, and a server that
+cannot be reached raises `StoreUnavailable`, whose message names the URL without its password.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import socket
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
 ENV_VAR = "DLDASH_RUNS_DB"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "runs.db"
-PROCESS_ID = uuid.uuid4().hex  # tells this process's running runs from those of a dead one
+HOST = socket.gethostname()
+PROCESS_ID = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex}"  # tells this process's running runs from those of a dead one
+OTHER_HOST_STALE_S = 12 * 3600  # a run left "running" by another machine's process counts as interrupted after this
+BUSY_TIMEOUT_S = 15  # a SQLite writer waits this long for another one
+SCHEMA_LOCK = 0x646C6461  # PostgreSQL advisory lock id: one process at a time creates or migrates the schema
 
 _V1 = """
 CREATE TABLE runs (
@@ -67,14 +84,120 @@ RUN_COLUMNS = ("id", "created_at", "page", "panel", "dataset", "model", "status"
 EPOCH_FIELDS = ("train_loss", "val_loss", "train_score", "val_score", "lr", "grad_norm", "seconds")
 
 
+_metadata = MetaData()
+RUNS = Table("runs", _metadata, Column("id", Integer, primary_key=True), Column("created_at", Float),
+             *(Column(c, Text) for c in ("page", "panel", "dataset", "model", "status", "device")),
+             Column("num_epochs", Integer), Column("epochs_done", Integer), Column("duration", Float),
+             *(Column(c, Text) for c in ("hparams", "metrics", "error", "session", "query", "process")))
+EPOCHS = Table("epochs", _metadata, Column("run_id", Integer, primary_key=True), Column("epoch", Integer, primary_key=True),
+               *(Column(f, Float) for f in EPOCH_FIELDS))
+SCHEMA_META = Table("schema_meta", _metadata, Column("key", Text, primary_key=True), Column("value", Text))
+_SCHEMA_META_DDL = "CREATE TABLE IF NOT EXISTS schema_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
 class StoreError(RuntimeError):
-    """The file cannot serve as a run store (corrupt, or a schema this code does not know)."""
+    """The database cannot serve as a run store (corrupt, or a schema this code does not know)."""
 
 
-def default_path(env: Mapping[str, str] | None = None) -> Path:
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (down, refusing connections, wrong credentials)."""
+
+
+def default_target(env: Mapping[str, str] | None = None) -> Path | str:
+    """`DLDASH_RUNS_DB` as a database URL (kept a string) or a file path, else data/runs.db."""
     env = os.environ if env is None else env
     raw = env.get(ENV_VAR, "").strip()
+    if is_url(raw):
+        return raw
     return Path(raw).expanduser() if raw else DEFAULT_PATH
+
+
+def default_path(env: Mapping[str, str] | None = None) -> Path | str:
+    return default_target(env)
+
+
+def is_url(target) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+def store_url(target: str | Path) -> URL:
+    """A SQLAlchemy URL for a file path or a `postgresql://` / `postgresql+psycopg://` / `sqlite:///` URL."""
+    if not is_url(target):
+        return URL.create("sqlite", database=str(Path(target).expanduser().resolve()))
+    url = make_url(str(target))
+    if url.get_backend_name() == "postgresql":
+        return url.set(drivername="postgresql+psycopg")  # psycopg 3, whatever the URL names
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return url.set(database=str(Path(url.database).expanduser().resolve()))
+    raise StoreError(f"unsupported run database {url.render_as_string(hide_password=True)}: "
+                     "use a file path, sqlite:///path or postgresql://user:password@host/database")
+
+
+def safe_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(url: URL) -> Engine:
+    """The process's one engine (and connection pool) for `url`."""
+    key = url.render_as_string(hide_password=False)
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = _make_engine(url)
+        return _engines[key]
+
+
+def _make_engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 10})
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" below emits BEGIN, not the driver
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the lock when they begin (IMMEDIATE), so they queue, and never deadlock upgrading a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def _forget_pools_in_child() -> None:
+    for engine in _engines.values():
+        engine.dispose(close=False)  # a forked worker must not share its parent's connections
+
+
+os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
+def dialect_ddl(sql: str, dialect: str) -> list[str]:
+    """The statements of one migration (written for SQLite) for `dialect`: PostgreSQL wants identity
+    ids and double-precision floats (its REAL is single precision)."""
+    if dialect == "postgresql":
+        sql = sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+        sql = sql.replace(" REAL", " DOUBLE PRECISION")
+    return [statement for statement in sql.split(";") if statement.strip()]
+
+
+def upsert(conn: Connection, table: Table, keys: Iterable[str], values: Mapping, update: Mapping) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update, on SQLite and PostgreSQL alike; a callable
+    value in `update` is given the `excluded` (proposed) row's columns."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(table).values(**values)
+    set_ = {k: (v(stmt.excluded) if callable(v) else v) for k, v in update.items()}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=set_))
+
+
+def greatest(a, b):
+    """max(a, b) in SQL on both dialects (SQLite's two-argument MAX, PostgreSQL's GREATEST)."""
+    return sa.case((a >= b, a), else_=b)
 
 
 def plain(value):
@@ -132,35 +255,51 @@ class Run:
 
 
 class RunStore:
-    """One SQLite file of runs. Each call opens its own connection, so any thread may use it."""
+    """The runs of one database (a SQLite file or a PostgreSQL URL). Any thread may use it; every call
+    borrows a connection from the database's pool."""
 
     def __init__(self, path: str | Path | None = None, process_id: str = PROCESS_ID) -> None:
-        self.path = Path(path) if path is not None else default_path()
+        self.url = store_url(default_target() if path is None else path)
+        self.sqlite = self.url.get_backend_name() == "sqlite"
+        self.path: Path | None = Path(self.url.database) if self.sqlite else None
         self.process_id = process_id
         self.notice: str | None = None  # what recovery did, for the UI to show once
         self.moved_to: Path | None = None
-        self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = engine_for(self.url)
+        self._writer = self.engine.execution_options(write=True)
+        if self.sqlite:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._open_sqlite_schema()
+            except (sqlite3.OperationalError, sa.exc.OperationalError):
+                raise  # busy or locked: another connection is opening the same file, which is not broken
+            except (sqlite3.DatabaseError, sa.exc.DatabaseError, StoreError) as exc:
+                self._move_aside(exc)
+                self._open_sqlite_schema()
+        else:
+            with self.reaching():
+                self._open_server_schema()
+        with self.reaching():
+            self.mark_interrupted()
+
+    def __repr__(self) -> str:
+        return f"RunStore({safe_url(self.url)!r})"
+
+    @contextmanager
+    def reaching(self) -> Iterator[None]:
+        """A server that cannot be reached becomes `StoreUnavailable`, with the URL minus its password."""
         try:
-            self._open_schema()
-        except sqlite3.OperationalError:
-            raise  # busy or locked: another connection is opening the same file, which is not broken
-        except (sqlite3.DatabaseError, StoreError) as exc:
-            self._move_aside(exc)
-            self._open_schema()
-        self.mark_interrupted()
+            yield
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            if self.sqlite:
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreUnavailable(f"the run database {safe_url(self.url)} cannot be reached: {reason}") from exc
 
     # --- schema ----------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
-
-    def _open_schema(self) -> None:
-        conn = self._connect()
+    def _open_sqlite_schema(self) -> None:
+        conn = self.engine.raw_connection()  # the driver's own connection: PRAGMAs and BEGIN as written
         try:
-            conn.execute("PRAGMA busy_timeout = 15000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -174,7 +313,7 @@ class RunStore:
                 if version == 0 and tables - {"sqlite_sequence"}:
                     raise StoreError(f"unversioned tables {sorted(tables)} are not a run store")
                 for v in range(version, SCHEMA_VERSION):
-                    for statement in filter(str.strip, MIGRATIONS[v].split(";")):
+                    for statement in dialect_ddl(MIGRATIONS[v], "sqlite"):
                         conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {v + 1}")
                 conn.execute("COMMIT")
@@ -189,8 +328,25 @@ class RunStore:
         finally:
             conn.close()
 
+    def _open_server_schema(self) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})  # other processes wait here
+            conn.exec_driver_sql(_SCHEMA_META_DDL)
+            row = conn.execute(sa.select(SCHEMA_META.c.value).where(SCHEMA_META.c.key == "runs")).first()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"schema version {version} of {safe_url(self.url)} is newer than this app's {SCHEMA_VERSION}")
+            if version == 0 and sa.inspect(conn).has_table("runs"):
+                raise StoreError(f"{safe_url(self.url)} holds a runs table that is not a run store's")
+            for v in range(version, SCHEMA_VERSION):
+                for statement in dialect_ddl(MIGRATIONS[v], "postgresql"):
+                    conn.exec_driver_sql(statement)
+            upsert(conn, SCHEMA_META, ["key"], {"key": "runs", "value": str(max(version, SCHEMA_VERSION))},
+                   {"value": lambda excluded: excluded.value})
+
     def _move_aside(self, exc: Exception) -> None:
         """Keep the unreadable file for inspection under a new name and start an empty store."""
+        self.engine.dispose()  # pooled connections still point at the old file
         stamp = time.strftime("%Y%m%d-%H%M%S")
         target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         n = 1
@@ -203,27 +359,20 @@ class RunStore:
             if side.exists():
                 os.replace(side, target.with_name(target.name + suffix))
         self.moved_to = target
-        self.notice = (f"The run history file {self.path} could not be used ({exc}). It was moved to {target} "
+        reason = getattr(exc, "orig", None) or exc
+        self.notice = (f"The run history file {self.path} could not be used ({reason}). It was moved to {target} "
                        f"and a new, empty history was started.")
 
     # --- writes ----------------------------------------------------------------------------
     def start_run(self, *, page: str, panel: str = "", dataset: str = "", model: str = "", status: str = "running",
                   device: str = "", num_epochs: int = 0, hparams: Mapping | None = None, session: str = "",
                   query: Mapping | None = None) -> int:
-        with self._lock:
-            conn = self._connect()
-            try:
-                with conn:
-                    conn.execute("BEGIN IMMEDIATE")
-                    cur = conn.execute(
-                        "INSERT INTO runs (created_at, page, panel, dataset, model, status, device, num_epochs, hparams,"
-                        " session, query, process) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (time.time(), page, panel, dataset, model, status, device, int(num_epochs),
-                         json.dumps(plain(hparams or {})), session, json.dumps(plain(query or {})), self.process_id),
-                    )
-                    return int(cur.lastrowid)
-            finally:
-                conn.close()
+        with self._writer.begin() as conn:
+            result = conn.execute(RUNS.insert().values(
+                created_at=time.time(), page=page, panel=panel, dataset=dataset, model=model, status=status, device=device,
+                num_epochs=int(num_epochs), epochs_done=0, duration=0.0, metrics="{}", hparams=json.dumps(plain(hparams or {})),
+                session=session, query=json.dumps(plain(query or {})), process=self.process_id))
+            return int(result.inserted_primary_key[0])
 
     def add_epoch(self, run_id: int, record: Mapping, duration: float | None = None) -> None:
         self.add_epochs(run_id, [record], duration)
@@ -233,95 +382,65 @@ class RunStore:
         batches a run's epochs about once a second)."""
         if not records:
             return
-        rows = [(run_id, int(r["epoch"]), *(finite_or_none(r.get(f)) for f in EPOCH_FIELDS)) for r in records]
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(f"INSERT OR REPLACE INTO epochs (run_id, epoch, {', '.join(EPOCH_FIELDS)}) "
-                                 f"VALUES (?, ?, {', '.join('?' * len(EPOCH_FIELDS))})", rows)
-                conn.execute("UPDATE runs SET epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?),"
-                             " duration = COALESCE(?, duration) WHERE id = ?", (run_id, duration, run_id))
-        finally:
-            conn.close()
+        with self._writer.begin() as conn:
+            for r in records:
+                values = {f: finite_or_none(r.get(f)) for f in EPOCH_FIELDS}
+                upsert(conn, EPOCHS, ["run_id", "epoch"], {"run_id": int(run_id), "epoch": int(r["epoch"]), **values}, values)
+            conn.execute(RUNS.update().where(RUNS.c.id == int(run_id)).values(
+                epochs_done=_epochs_done(run_id), duration=sa.func.coalesce(duration, RUNS.c.duration)))
 
     def finish_run(self, run_id: int, status: str, metrics: Mapping | None = None, duration: float | None = None,
                    error: str | None = None, num_epochs: int | None = None) -> None:
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(
-                    "UPDATE runs SET status = ?, metrics = ?, duration = COALESCE(?, duration), error = ?,"
-                    " num_epochs = COALESCE(?, num_epochs),"
-                    " epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?) WHERE id = ?",
-                    (status, json.dumps(plain(metrics or {})), duration, error, num_epochs, run_id, run_id),
-                )
-        finally:
-            conn.close()
+        with self._writer.begin() as conn:
+            conn.execute(RUNS.update().where(RUNS.c.id == int(run_id)).values(
+                status=status, metrics=json.dumps(plain(metrics or {})), duration=sa.func.coalesce(duration, RUNS.c.duration),
+                error=error, num_epochs=sa.func.coalesce(num_epochs, RUNS.c.num_epochs), epochs_done=_epochs_done(run_id)))
 
     def mark_interrupted(self) -> int:
         """Runs left "running" by a process that is gone become "interrupted" (not "stopped": nobody
-        pressed Stop); their epochs stay."""
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                stale = [r[0] for r in conn.execute(
-                    "SELECT id FROM runs WHERE status = 'running' AND process != ?", (self.process_id,))]
-                for run_id in stale:
-                    metrics = metrics_from_rows(self._epoch_rows(conn, [run_id]))
-                    conn.execute("UPDATE runs SET status = 'interrupted', metrics = ?,"
-                                 " epochs_done = (SELECT COUNT(*) FROM epochs WHERE run_id = ?) WHERE id = ?",
-                                 (json.dumps(plain(metrics)), run_id, run_id))
-                return len(stale)
-        finally:
-            conn.close()
+        pressed Stop); their epochs stay. Another live app process's runs on the same database are
+        left alone (`process_alive`)."""
+        now = time.time()
+        with self._writer.begin() as conn:
+            query = sa.select(RUNS.c.id, RUNS.c.process, RUNS.c.created_at).where(
+                RUNS.c.status == "running", RUNS.c.process != self.process_id)
+            if not self.sqlite:
+                query = query.with_for_update(skip_locked=True)  # two processes starting at once: each run once
+            stale = [run_id for run_id, process, created_at in conn.execute(query)
+                     if not process_alive(process, created_at, now)]
+            for run_id in stale:
+                metrics = metrics_from_rows(_epoch_rows(conn, [run_id]))
+                conn.execute(RUNS.update().where(RUNS.c.id == run_id).values(
+                    status="interrupted", metrics=json.dumps(plain(metrics)), epochs_done=_epochs_done(run_id)))
+            return len(stale)
 
     def delete(self, run_ids: Iterable[int], session: str | None = None) -> int:
         """Delete runs (and their epochs); with `session`, only that session's runs."""
         ids = [int(i) for i in run_ids]
         if not ids:
             return 0
-        marks = ", ".join("?" * len(ids))
-        sql, args = f"DELETE FROM runs WHERE id IN ({marks})", list(ids)
+        query = RUNS.delete().where(RUNS.c.id.in_(ids))
         if session is not None:
-            sql += " AND session = ?"
-            args.append(session)
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                return conn.execute(sql, args).rowcount
-        finally:
-            conn.close()
+            query = query.where(RUNS.c.session == session)
+        with self._writer.begin() as conn:
+            return conn.execute(query).rowcount
 
     # --- reads -----------------------------------------------------------------------------
     def runs(self, session: str | None = None, page: str | None = None, dataset: str | None = None) -> list[Run]:
         """Runs, newest first; `session` scopes them to one learner (hosted mode)."""
-        where, args = [], []
+        query = sa.select(*(RUNS.c[c] for c in RUN_COLUMNS))
         for column, value in (("session", session), ("page", page), ("dataset", dataset)):
             if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        conn = self._connect()
-        try:
-            rows = conn.execute(sql + " ORDER BY id DESC", args).fetchall()
-        finally:
-            conn.close()
+                query = query.where(RUNS.c[column] == value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(RUNS.c.id.desc())).mappings().all()
         return [_run(r) for r in rows]
 
     def run_counts(self) -> dict[tuple[str, str], int]:
         """(session, page) → number of runs, over the whole history (for the Class page)."""
-        conn = self._connect()
-        try:
-            rows = conn.execute("SELECT session, page, COUNT(*) FROM runs GROUP BY session, page").fetchall()
-        finally:
-            conn.close()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
+        query = sa.select(RUNS.c.session, RUNS.c.page, sa.func.count()).group_by(RUNS.c.session, RUNS.c.page)
+        with self.engine.connect() as conn:
+            return {(session, page): int(n) for session, page, n in conn.execute(query)}
 
     def run(self, run_id: int, session: str | None = None) -> Run | None:
         found = [r for r in self.runs(session=session) if r.id == int(run_id)]
@@ -331,21 +450,39 @@ class RunStore:
         ids = [int(i) for i in run_ids]
         if not ids:
             return []
-        conn = self._connect()
-        try:
-            return self._epoch_rows(conn, ids)
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _epoch_rows(conn: sqlite3.Connection, ids: list[int]) -> list[dict]:
-        marks = ", ".join("?" * len(ids))
-        rows = conn.execute(f"SELECT run_id, epoch, {', '.join(EPOCH_FIELDS)} FROM epochs WHERE run_id IN ({marks})"
-                            " ORDER BY run_id, epoch", ids).fetchall()
-        return [dict(r) for r in rows]
+        with self.engine.connect() as conn:
+            return _epoch_rows(conn, ids)
 
 
-def _run(row: sqlite3.Row) -> Run:
+def process_alive(process: str, created_at: float, now: float) -> bool:
+    """Whether the process that wrote `process` ("host:pid:uuid") may still be training: on this
+    machine, whether the pid is alive; on another, whether the run started less than
+    OTHER_HOST_STALE_S ago. Ids without a host (older files, tests) count as gone."""
+    parts = str(process).rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    if parts[0] != HOST:
+        return now - (created_at or 0) < OTHER_HOST_STALE_S
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _epochs_done(run_id: int):
+    return sa.select(sa.func.count()).select_from(EPOCHS).where(EPOCHS.c.run_id == int(run_id)).scalar_subquery()
+
+
+def _epoch_rows(conn: Connection, ids: list[int]) -> list[dict]:
+    query = (sa.select(EPOCHS.c.run_id, EPOCHS.c.epoch, *(EPOCHS.c[f] for f in EPOCH_FIELDS))
+             .where(EPOCHS.c.run_id.in_(ids)).order_by(EPOCHS.c.run_id, EPOCHS.c.epoch))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _run(row: Mapping) -> Run:
     d = dict(row)
     for key in ("hparams", "metrics", "query"):
         try:

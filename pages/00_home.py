@@ -7,6 +7,7 @@ from app.i18n import current_lang, page_t
 from app.navigation import discover, page_link, section_label, title_and_icon
 from app.practice import forget_work
 from app.session import device_info
+from app.text import escape_md
 from core import exercises
 from core.progress import SectionProgress
 
@@ -61,6 +62,9 @@ st.markdown(T("intro"))
 
 info = device_info()
 entries = [e for e in discover() if 1 <= e.part <= 5]
+problem = progress.unavailable()
+if problem:  # the database is down: progress is not shown or saved, the guide still works
+    st.warning(T("store_down", error=escape_md(problem)))
 done = progress.sections()
 counts = exercises.counts()  # from the exercises' words: loading the exercises themselves imports torch
 totals = {e.stem: counts.get(e.stem[:2], 0) for e in entries}

@@ -10,6 +10,7 @@ from app import runs as run_store
 from app import widgets
 from app.charts import draw_chart, line_chart, scatter_chart
 from app.i18n import current_lang, page_t, t
+from app.text import escape_md
 from core.run_compare import export_rows, settings_diff, varying_settings
 from core.runstore import EPOCH_FIELDS, flatten
 
@@ -23,6 +24,10 @@ T = page_t(STEM)
 st.title(f"{T('icon')} {T('title')}")
 st.caption(T("lead"))
 
+problem = run_store.unavailable()
+if problem:  # the database is down: say so plainly, training elsewhere still works
+    st.error(T("store_down", error=escape_md(problem)))
+    st.stop()
 store = run_store.store()
 if store.notice:
     st.warning(T("store_notice", notice=store.notice))

@@ -3,6 +3,8 @@ several sessions) never mistakes a busy file for a broken one: nothing is moved 
 import sqlite3
 import threading
 
+import sqlalchemy as sa
+
 from core.progress import ProgressStore
 from core.runstore import RunStore
 
@@ -15,7 +17,7 @@ def test_a_busy_file_is_not_moved_aside(tmp_path, monkeypatch):
     def busy(self):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(RunStore, "_open_schema", busy)
+    monkeypatch.setattr(RunStore, "_open_sqlite_schema", busy)
     try:
         RunStore(path)
     except sqlite3.OperationalError:
@@ -34,7 +36,7 @@ def test_many_threads_open_the_same_new_file_at_once(tmp_path):
         start.wait()
         try:
             (ProgressStore if i % 2 else RunStore)(path)
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, sa.exc.OperationalError):
             pass  # busy is allowed (the app retries); moving the file aside is not
         except Exception as exc:  # noqa: BLE001
             errors.append(repr(exc))
