@@ -8,9 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from app import progress
+from app import lessons, progress
 from app.code import show_snippet
 from app.i18n import current_lang, lookup, page_t, t
+from app.identity import is_teacher
 from app.practice import practice
 from app.quiz import quiz
 
@@ -31,12 +32,16 @@ class Page:
 
 def start_page(file: str) -> Page:
     """Title and tabs for the page at `file`; fills the Idea, Self-check and Practice tabs, and notes
-    the visit in the learner's progress."""
+    the visit in the learner's progress. A lesson link's note, and for teachers the link maker, sit
+    under the title."""
     stem = Path(file).stem
     current_lang()
     T = page_t(stem)
     st.title(f"{T('icon')} {T('title')}")
     st.caption(T("lead"))
+    lessons.header(stem)
+    if is_teacher():
+        lessons.link_maker(stem)
     tabs = st.tabs([t(f"tabs.{p}") for p in PARTS])
     page = Page(stem, T, *tabs)
     with page.idea:

@@ -49,8 +49,12 @@ SEEN_KEY = "_url_seen"  # per widget: the URL value this session last read or wr
 LAST_KEY = "_url_last"  # per widget: its value when last drawn, for when Streamlit drops the widget's own
 
 
-def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
-    """Put the URL's value (or the default) into session state before the widget is drawn.
+def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> bool:
+    """Put the URL's value (or the default) into session state before the widget is drawn; True
+    when an active lesson locks the widget.
+
+    A lesson link (app.lessons) comes first: a key it locks takes the lesson's value on every run,
+    whatever the URL or session state say; a key it sets but leaves open takes it once, to start.
 
     The URL wins when the widget is new to the session, and also when the URL now holds a value
     this session neither read nor wrote: a link pasted into a tab whose session lives on.
@@ -64,6 +68,15 @@ def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
 
     A run that ends normally without the widget (another page was open) makes Streamlit drop its
     value, and the URL has lost it too; then the value it had when last drawn comes back."""
+    from app.lessons import for_widget
+
+    lesson = for_widget()
+    if lesson is not None and key in lesson.lesson.values:
+        locked = key in lesson.lesson.locked
+        if locked or key not in lesson.started:
+            lesson.started.add(key)
+            st.session_state[key] = parse_or_default(lesson.lesson.values[key], default, parse, lambda bad: _note_bad(key, bad))
+            return locked
     try:
         raw = st.query_params.get(key)
     except Exception:
@@ -73,9 +86,22 @@ def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
         last = remembered()
         if key in st.session_state or key in last:
             st.session_state[key] = st.session_state[key] if key in st.session_state else last[key]
-            return
+            return False
     seen[key] = raw
     st.session_state[key] = parse_or_default(raw, default, parse, lambda bad: _note_bad(key, bad))
+    return False
+
+
+def _lockable(locked: bool, kwargs: dict) -> dict:
+    """The widget's arguments, disabled when a lesson locks it."""
+    return {**kwargs, "disabled": True} if locked else kwargs
+
+
+def _note_locked(locked: bool) -> None:
+    if locked:
+        from app.i18n import t
+
+        st.caption(t("lesson.locked"))
 
 
 def remembered() -> dict[str, Any]:
@@ -106,9 +132,30 @@ def parse_or_default(raw: str | None, default: Any, parse: Callable[[str], Any],
         return default
 
 
+TEXT_KEY = "_url_text"  # per widget: its value as URL text when last drawn, for lesson links
+_page_defaults: dict[str, dict[str, str]] = {}  # page stem → its widgets' keys, in drawing order, and defaults as URL text
+
+
+def page_settings(stem: str) -> dict[str, str]:
+    """The page's widget keys with this session's values as URL text (a widget not yet drawn in this
+    session: its default), in the order the page draws them."""
+    texts = st.session_state.get(TEXT_KEY, {})
+    return {key: texts.get(key, text) for key, text in dict(_page_defaults.get(stem, {})).items()}
+
+
+def _note_page_widget(key: str, text: str, default_text: str) -> None:
+    from app.runs import calling_page
+
+    st.session_state.setdefault(TEXT_KEY, {})[key] = text
+    stem = calling_page()
+    if stem and key not in _page_defaults.get(stem, {}):
+        _page_defaults.setdefault(stem, {})[key] = default_text
+
+
 def _publish(key: str, value: Any, default: Any, fmt: Callable[[Any], str] = str) -> None:
     """After drawing: remember the widget's value, and write it to the URL unless it is the default."""
     remembered()[key] = st.session_state.get(key, value)
+    _note_page_widget(key, fmt(value), fmt(default))
     try:
         seen = st.session_state.setdefault(SEEN_KEY, {})
         if value == default:
@@ -163,8 +210,9 @@ def slider(key: str, label: str, min_value, max_value, value, step=None, **kwarg
     """`st.slider` for one int or float, synced with the URL."""
     _check_default(key, value, lo=min_value, hi=max_value)
     is_int = isinstance(value, int) and not isinstance(value, bool)
-    _seed(key, value, _number_parser(key, min_value, max_value, is_int, step))
-    out = st.slider(label, min_value, max_value, step=step, key=key, **kwargs)
+    locked = _seed(key, value, _number_parser(key, min_value, max_value, is_int, step))
+    out = st.slider(label, min_value, max_value, step=step, key=key, **_lockable(locked, kwargs))
+    _note_locked(locked)
     _publish(key, out, value, (lambda v: str(v)) if is_int else (lambda v: f"{v:g}"))
     return out
 
@@ -173,8 +221,9 @@ def number(key: str, label: str, min_value, max_value, value, step=None, **kwarg
     """`st.number_input`, clamped and synced with the URL."""
     _check_default(key, value, lo=min_value, hi=max_value)
     is_int = isinstance(value, int) and not isinstance(value, bool)
-    _seed(key, value, _number_parser(key, min_value, max_value, is_int))
-    out = st.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
+    locked = _seed(key, value, _number_parser(key, min_value, max_value, is_int))
+    out = st.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **_lockable(locked, kwargs))
+    _note_locked(locked)
     _publish(key, out, value, (lambda v: str(v)) if is_int else (lambda v: f"{v:g}"))
     return out
 
@@ -204,9 +253,10 @@ def select(key: str, label: str, options: Sequence, value=None, format_func=str,
     """`st.selectbox` (or `st.radio`) over `options`, synced with the URL by option value."""
     default = options[0] if value is None else value
     _check_default(key, default, options)
-    _seed(key, default, lambda raw: parse_option(options, raw))
+    locked = _seed(key, default, lambda raw: parse_option(options, raw))
     widget = st.radio if radio else st.selectbox
-    out = widget(label, options, key=key, format_func=eager_labels(options, format_func), **kwargs)
+    out = widget(label, options, key=key, format_func=eager_labels(options, format_func), **_lockable(locked, kwargs))
+    _note_locked(locked)
     _publish(key, out, default)
     return out
 
@@ -214,16 +264,18 @@ def select(key: str, label: str, options: Sequence, value=None, format_func=str,
 def select_slider(key: str, label: str, options: Sequence, value, format_func=str, **kwargs):
     """`st.select_slider` over discrete `options` (log-spaced learning rates, say)."""
     _check_default(key, value, options)
-    _seed(key, value, lambda raw: parse_option(options, raw))
-    out = st.select_slider(label, options, key=key, format_func=eager_labels(options, format_func), **kwargs)
+    locked = _seed(key, value, lambda raw: parse_option(options, raw))
+    out = st.select_slider(label, options, key=key, format_func=eager_labels(options, format_func), **_lockable(locked, kwargs))
+    _note_locked(locked)
     _publish(key, out, value)
     return out
 
 
 def toggle(key: str, label: str, value: bool = False, **kwargs) -> bool:
     """`st.toggle`, synced with the URL as 1/0."""
-    _seed(key, value, parse_bool)
-    out = st.toggle(label, key=key, **kwargs)
+    locked = _seed(key, value, parse_bool)
+    out = st.toggle(label, key=key, **_lockable(locked, kwargs))
+    _note_locked(locked)
     _publish(key, out, value, lambda v: "1" if v else "0")
     return out
 
@@ -240,8 +292,9 @@ def int_list(key: str, label: str, value: tuple[int, ...], lo: int = 1, hi: int 
         widths, clamped = read_widths(raw, lo, hi, max_len)
         return raw.strip() if clamped else ", ".join(map(str, widths))
 
-    _seed(key, default_text, from_url)
-    text = st.text_input(label, key=key, **kwargs)
+    locked = _seed(key, default_text, from_url)
+    text = st.text_input(label, key=key, **_lockable(locked, kwargs))
+    _note_locked(locked)
     try:
         widths, clamped = read_widths(text, lo, hi, max_len)
     except InputError as exc:
