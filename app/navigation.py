@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.i18n import t
+from app.identity import is_teacher
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 # Imported in the background after the first page is drawn (app/streamlit_app.py), so no widget waits for
@@ -15,6 +16,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 HEAVY_MODULES = ("pandas", "altair", "core.trainer", "core.models", "core.datasets", "core.jobs", "app.charts", "code_editor",
                  "app.training", "torchvision")
 _NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
+TEACHER_PAGES = ("93_class",)  # in the menu for teachers only; the page itself refuses anyone else
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ def discover(pages_dir: Path = PAGES_DIR) -> list[PageEntry]:
             number = int(m.group(1))
             entries.append(PageEntry(path.stem, path, number // 10, m.group(2)))
     return entries
+
+
+def menu_entries(teacher: bool) -> list[PageEntry]:
+    """The pages a session's menu lists: the teachers' pages only for a teacher."""
+    return [entry for entry in discover() if teacher or entry.stem not in TEACHER_PAGES]
 
 
 def section_label(part: int) -> str:
@@ -65,7 +72,7 @@ def navigation():
     pages = [
         st.Page(str(entry.path), title=title, icon=icon, url_path="" if entry.part == 0 else entry.slug,
                 default=entry.part == 0)
-        for entry in discover()
+        for entry in menu_entries(is_teacher())
         for title, icon in [title_and_icon(entry.stem)]
     ]
     return st.navigation(pages, expanded=True)
