@@ -150,6 +150,14 @@ def engine_for(url: URL) -> Engine:
         return _engines[key]
 
 
+def close_engine(target: str | Path) -> None:
+    """Close the pool of `target`'s engine and forget it (a test's throw-away database)."""
+    with _engines_lock:
+        engine = _engines.pop(store_url(target).render_as_string(hide_password=False), None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _make_engine(url: URL) -> Engine:
     if url.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 10})

@@ -1,9 +1,13 @@
 """Shared test helpers: the repo on sys.path, AppTest for one page, waiting for training jobs."""
 from __future__ import annotations
 
+import glob
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -87,3 +91,65 @@ def one_torch_thread(monkeypatch):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def _postgres_tool(name: str) -> str | None:
+    """`name` (initdb, pg_ctl) on PATH, else in Debian's /usr/lib/postgresql/<version>/bin."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.access(os.path.join(folder, name), os.X_OK):
+            return os.path.join(folder, name)
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away PostgreSQL server for this test session: its own data folder, a free port on
+    127.0.0.1, trust auth, stopped at the end. As root it runs as the `postgres` user."""
+    from e2e_support import free_port
+
+    initdb, pg_ctl = _postgres_tool("initdb"), _postgres_tool("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.fail("PostgreSQL is not installed (apt-get install postgresql): the store's tests must also run on it")
+    root = Path(tempfile.mkdtemp(prefix="dldash-pg-"))
+    as_postgres = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        shutil.chown(root, "postgres", "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", free_port()
+    subprocess.run([*as_postgres, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+    subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-l", str(root / "server.log"), "-o", options, "-w", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_postgres_database(server: str) -> str:
+    """A new, empty database on `server` (a URL without a database); its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """Where a store test keeps its runs: a new SQLite file, or a new database on the test PostgreSQL
+    server. The database's pooled connections are closed afterwards."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "runs.db")
+        return
+    url = new_postgres_database(request.getfixturevalue("postgres_server"))
+    yield url
+    from core.runstore import close_engine
+
+    close_engine(url)

@@ -1,4 +1,5 @@
-"""Progress store on a real SQLite file: round trips, learners kept apart, old run stores migrated, reset."""
+"""Progress store on a real SQLite file and a real PostgreSQL server (`store_url`): round trips, learners
+kept apart, reset, a newer schema refused; on SQLite, old run stores migrated and corrupt files moved aside."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import sqlite3
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from core import progress
 from core.progress import ProgressStore
@@ -14,8 +16,8 @@ from core.runstore import MIGRATIONS, SCHEMA_VERSION, RunStore, StoreError
 S11, S12 = "11_linear_algebra", "12_calculus"
 
 
-def test_everything_recorded_comes_back_from_a_new_store(tmp_path):
-    path = tmp_path / "runs.db"
+def test_everything_recorded_comes_back_from_a_new_store(store_url):
+    path = store_url
     store = ProgressStore(path)
     store.visit("me", S11)
     store.visit("me", S12)
@@ -42,16 +44,16 @@ def test_everything_recorded_comes_back_from_a_new_store(tmp_path):
     assert summary[S11].quiz == quiz and summary[S12].quiz is None and summary[S12].exercises_passed == 0
 
 
-def test_a_pass_stays_a_pass_and_the_last_code_is_kept(tmp_path):
-    store = ProgressStore(tmp_path / "runs.db")
+def test_a_pass_stays_a_pass_and_the_last_code_is_kept(store_url):
+    store = ProgressStore(store_url)
     store.record_attempt("me", "1.1-cosine", S11, "right", "passed")
     store.record_attempt("me", "1.1-cosine", S11, "broken again", "failed")
     ex = store.exercises("me")["1.1-cosine"]
     assert ex.passed and ex.last_status == "failed" and ex.code == "broken again" and ex.attempts == 2
 
 
-def test_the_last_section_is_the_one_opened_last(tmp_path):
-    store = ProgressStore(tmp_path / "runs.db")
+def test_the_last_section_is_the_one_opened_last(store_url):
+    store = ProgressStore(store_url)
     assert store.last_section("me") is None
     for section in (S11, S12, S11):
         store.visit("me", section)
@@ -59,13 +61,13 @@ def test_the_last_section_is_the_one_opened_last(tmp_path):
     assert store.last_section("me") == S11
 
 
-def test_two_learners_do_not_see_each_others_progress(tmp_path):
-    store = ProgressStore(tmp_path / "runs.db")
+def test_two_learners_do_not_see_each_others_progress(store_url):
+    store = ProgressStore(store_url)
     store.visit("ann", S11)
     store.record_quiz("ann", S11, 4, 4)
     store.record_attempt("ann", "1.1-cosine", S11, "ann's code", "passed")
     store.visit("bob", S12)
-    runs = RunStore(tmp_path / "runs.db")
+    runs = RunStore(store_url)
     runs.start_run(page="52_training", session="ann")
     runs.start_run(page="31_mlp", session="bob")
 
@@ -78,8 +80,8 @@ def test_two_learners_do_not_see_each_others_progress(tmp_path):
     assert store.exercises("ann") == {} and store.last_section("bob") == S12 and store.trained("bob", "bob") == {"31_mlp"}
 
 
-def test_the_class_reads_cover_every_learner(tmp_path):
-    store = ProgressStore(tmp_path / "runs.db")
+def test_the_class_reads_cover_every_learner(store_url):
+    store = ProgressStore(store_url)
     assert store.learners() == [] and store.all_quiz() == {} and store.all_exercises() == {}
     store.visit("cat", S12)  # a visit alone makes a learner
     store.record_quiz("ann", S11, 3, 4)
@@ -100,8 +102,8 @@ def test_the_class_reads_cover_every_learner(tmp_path):
     assert store.learners() == ["bob", "cat", "dan"] and "ann" not in store.all_quiz()
 
 
-def test_reset_forgets_progress_and_earlier_training_but_keeps_the_runs(tmp_path):
-    path = tmp_path / "runs.db"
+def test_reset_forgets_progress_and_earlier_training_but_keeps_the_runs(store_url):
+    path = store_url
     store, runs = ProgressStore(path), RunStore(path)
     store.visit("local", S11)
     store.record_quiz("local", S11, 3, 4)
@@ -146,14 +148,12 @@ def test_an_existing_run_store_gains_progress_tables_and_keeps_its_runs(tmp_path
     assert ProgressStore(path).quiz("local")[S11].correct == 1  # opening again migrates nothing twice
 
 
-def test_a_progress_schema_from_a_newer_app_is_refused_and_the_runs_are_left_alone(tmp_path):
-    path = tmp_path / "runs.db"
-    ProgressStore(path)
+def test_a_progress_schema_from_a_newer_app_is_refused_and_the_runs_are_left_alone(store_url):
+    path = store_url
+    store = ProgressStore(path)
     RunStore(path).start_run(page="p")
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE progress_meta SET value = ? WHERE key = 'version'", (str(progress.SCHEMA_VERSION + 1),))
-    conn.commit()
-    conn.close()
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE progress_meta SET value = :v WHERE key = 'version'"), {"v": str(progress.SCHEMA_VERSION + 1)})
     with pytest.raises(StoreError, match="newer"):
         ProgressStore(path)
     assert len(RunStore(path).runs()) == 1

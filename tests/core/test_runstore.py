@@ -1,4 +1,5 @@
-"""Run store on a real SQLite file: restart, stopped runs, session scope, corrupt and old files."""
+"""Run store on a real SQLite file and a real PostgreSQL server (`store_url`): restart, stopped runs,
+session scope; and, on SQLite, corrupt and old files."""
 from __future__ import annotations
 
 import json
@@ -27,8 +28,8 @@ def _train(store: RunStore, recipe: Recipe = TINY, session: str = "s1", **query)
     return job
 
 
-def test_run_is_saved_with_settings_epochs_and_metrics(tmp_path):
-    store = RunStore(tmp_path / "runs.db")
+def test_run_is_saved_with_settings_epochs_and_metrics(store_url):
+    store = RunStore(store_url)
     job = _train(store)
     [run] = store.runs()
     assert run.status == "finished" and run.page == "52_training" and run.dataset == "iris" and run.model == "mlp"
@@ -44,8 +45,8 @@ def test_run_is_saved_with_settings_epochs_and_metrics(tmp_path):
     assert flatten(run.hparams)["train.batch_size"] == 32
 
 
-def test_runs_survive_a_new_store_and_a_new_process(tmp_path):
-    path = tmp_path / "runs.db"
+def test_runs_survive_a_new_store_and_a_new_process(store_url):
+    path = store_url
     _train(RunStore(path))
     reopened = RunStore(path, process_id="restarted")
     assert [r.status for r in reopened.runs()] == ["finished"]
@@ -55,8 +56,8 @@ def test_runs_survive_a_new_store_and_a_new_process(tmp_path):
     assert out.stdout.split() == ["1", "3", "finished"]
 
 
-def test_a_run_stopped_midway_keeps_its_finished_epochs(tmp_path):
-    store = RunStore(tmp_path / "runs.db")
+def test_a_run_stopped_midway_keeps_its_finished_epochs(store_url):
+    store = RunStore(store_url)
     job = make_job(Recipe(dataset="iris", hidden=(8,), train=TrainConfig(num_epochs=50, batch_size=16, seed=0)), page="p")
     gate = threading.Event()
 
@@ -76,8 +77,8 @@ def test_a_run_stopped_midway_keeps_its_finished_epochs(tmp_path):
     assert len(store.epochs([run.id])) == run.epochs_done
 
 
-def test_a_run_whose_process_died_is_reloaded_as_interrupted_not_stopped(tmp_path):
-    path = tmp_path / "runs.db"
+def test_a_run_whose_process_died_is_reloaded_as_interrupted_not_stopped(store_url):
+    path = store_url
     dead = RunStore(path, process_id="dead")
     run_id = dead.start_run(page="p", num_epochs=10)
     for epoch in (1, 2):
@@ -98,8 +99,8 @@ def test_interrupted_and_stopped_read_differently_in_each_language():
         assert not interrupted.startswith("⟨") and interrupted != stopped
 
 
-def test_hosted_sessions_do_not_see_each_other(tmp_path):
-    store = RunStore(tmp_path / "runs.db")
+def test_hosted_sessions_do_not_see_each_other(store_url):
+    store = RunStore(store_url)
     a = store.start_run(page="p", session="alice")
     b = store.start_run(page="p", session="bob")
     assert [r.id for r in store.runs(session="alice")] == [a]
@@ -109,16 +110,16 @@ def test_hosted_sessions_do_not_see_each_other(tmp_path):
     assert store.delete([a], session="alice") == 1 and {r.id for r in store.runs()} == {b}
 
 
-def test_run_counts_per_session_and_page(tmp_path):
-    store = RunStore(tmp_path / "runs.db")
+def test_run_counts_per_session_and_page(store_url):
+    store = RunStore(store_url)
     assert store.run_counts() == {}
     for session, page in (("alice", "p"), ("alice", "p"), ("alice", "q"), ("bob", "p")):
         store.start_run(page=page, session=session)
     assert store.run_counts() == {("alice", "p"): 2, ("alice", "q"): 1, ("bob", "p"): 1}
 
 
-def test_delete_removes_epochs_too(tmp_path):
-    store = RunStore(tmp_path / "runs.db")
+def test_delete_removes_epochs_too(store_url):
+    store = RunStore(store_url)
     run_id = store.start_run(page="p")
     store.add_epoch(run_id, {"epoch": 1, "train_loss": 1.0, "val_loss": float("nan"), "lr": 0.1})
     assert store.epochs([run_id])[0]["val_loss"] is None, "NaN is stored as NULL"
@@ -175,8 +176,8 @@ def test_metrics_from_rows_skips_non_finite():
     assert metrics_from_rows([]) == {}
 
 
-def test_failed_job_is_recorded_with_its_error(tmp_path):
-    store = RunStore(tmp_path / "runs.db")
+def test_failed_job_is_recorded_with_its_error(store_url):
+    store = RunStore(store_url)
     job = make_job(TINY, page="p")
     job.build_model = lambda: (_ for _ in ()).throw(RuntimeError("boom"))
     attach(job, store, page="p")
