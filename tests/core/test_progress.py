@@ -148,6 +148,32 @@ def test_an_existing_run_store_gains_progress_tables_and_keeps_its_runs(tmp_path
     assert ProgressStore(path).quiz("local")[S11].correct == 1  # opening again migrates nothing twice
 
 
+def test_a_file_written_before_sqlalchemy_opens_with_everything_in_it(tmp_path):
+    """Today's v2 file as the sqlite3-only stores wrote it: runs with epochs, progress tables at v1."""
+    path = tmp_path / "runs.db"
+    _old_run_store(path, SCHEMA_VERSION)
+    conn = sqlite3.connect(path)
+    conn.executescript(progress.MIGRATIONS[0])
+    conn.executescript("CREATE TABLE progress_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                       "INSERT INTO progress_meta VALUES ('version', '1');")
+    conn.execute("UPDATE runs SET session = 'ann', hparams = '{\"lr\": 0.1}', query = '{\"tr_epochs\": \"2\"}'")
+    conn.executemany("INSERT INTO epochs (run_id, epoch, train_loss, val_loss) VALUES (1, ?, ?, ?)", [(1, 1.0, 0.9), (2, 0.5, 0.4)])
+    conn.execute("INSERT INTO quiz_results VALUES ('ann', ?, 3, 4, 3, 1, 0)", (S11,))
+    conn.execute("INSERT INTO exercise_progress (learner, exercise, section, code, attempts, passed_at, updated_at)"
+                 " VALUES ('ann', '1.1-cosine', ?, 'old code', 2, 5, 5)", (S11,))
+    conn.commit()
+    conn.close()
+
+    runs, store = RunStore(path), ProgressStore(path)
+    assert runs.notice is None and store.notice is None and not list(tmp_path.glob("*.corrupt-*"))
+    [run] = runs.runs(session="ann")
+    assert run.hparams == {"lr": 0.1} and run.query == {"tr_epochs": "2"}
+    assert [e["val_loss"] for e in runs.epochs([run.id])] == [0.9, 0.4]
+    assert store.quiz("ann")[S11].correct == 3 and store.exercises("ann")["1.1-cosine"].code == "old code"
+    assert store.exercises("ann")["1.1-cosine"].passed and store.trained("ann", "ann") == {"old_page"}
+    assert runs.start_run(page="new", session="ann") == 2, "new ids follow the old ones"
+
+
 def test_a_progress_schema_from_a_newer_app_is_refused_and_the_runs_are_left_alone(store_url):
     path = store_url
     store = ProgressStore(path)
