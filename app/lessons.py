@@ -165,8 +165,9 @@ def link_maker(stem: str) -> None:
 
     with st.expander(t("lesson.maker_title"), icon="🔗"):
         settings = page_settings(stem)
-        if not settings:
+        if not settings:  # the page's first run in this server: its widgets come after this box
             st.caption(t("lesson.no_settings"))
+            st.button(t("lesson.list_settings"), key=f"_lesson_list_{stem}")  # a rerun, and they are known
             return
         locked = st.multiselect(t("lesson.lock_label"), list(settings), key=f"_lesson_lock_{stem}",
                                 help=t("lesson.lock_help"))
