@@ -80,9 +80,9 @@ def store() -> RunStore:
 
 
 def unavailable() -> str | None:
-    """Why the run history cannot be used now (a database that is down, say), or None."""
+    """Why the run history cannot be used now (a database that is down, at start-up or since), or None."""
     try:
-        store()
+        store().check()
     except StoreError as exc:
         return str(exc)
     return None

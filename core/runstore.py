@@ -304,6 +304,11 @@ class RunStore:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise StoreUnavailable(f"the run database {safe_url(self.url)} cannot be reached: {reason}") from exc
 
+    def check(self) -> None:
+        """Raise `StoreUnavailable` when the database cannot be reached now (it went down after start-up)."""
+        with self.reaching(), self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
     # --- schema ----------------------------------------------------------------------------
     def _open_sqlite_schema(self) -> None:
         conn = self.engine.raw_connection()  # the driver's own connection: PRAGMAs and BEGIN as written

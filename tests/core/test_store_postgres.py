@@ -112,3 +112,19 @@ def test_the_runs_page_and_home_say_the_database_is_down(monkeypatch, lang):
     assert not home.exception
     assert any(w.value.startswith(t("00_home.store_down", lang=lang, error="").split(":")[0]) for w in home.warning)
     assert "s3cret" not in texts(home)
+
+
+def test_a_database_that_goes_away_after_start_up_is_reported_on_the_next_visit(postgres_server, monkeypatch):
+    import psycopg
+
+    url = new_postgres_database(postgres_server)
+    RunStore(url).start_run(page="52_training", dataset="iris")
+    monkeypatch.setenv("DLDASH_RUNS_DB", url)
+    at = open_page("90_runs")
+    assert not at.exception and not at.error and at.dataframe
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:  # the server loses the database
+        conn.execute(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
+    at = open_page("90_runs")
+    assert not at.exception
+    [error] = at.error
+    assert error.value.startswith(t("90_runs.store_down", lang="en", error="").split(":")[0])
