@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-from conftest import ROOT, new_postgres_database, open_page, texts
+from conftest import ROOT, new_postgres_database, open_page, texts, wait_for_jobs
 from e2e_support import free_port
 
 from app.i18n import t
@@ -128,3 +128,15 @@ def test_a_database_that_goes_away_after_start_up_is_reported_on_the_next_visit(
     assert not at.exception
     [error] = at.error
     assert error.value.startswith(t("90_runs.store_down", lang="en", error="").split(":")[0])
+
+
+def test_training_still_works_while_the_database_is_down(monkeypatch):
+    monkeypatch.setenv("DLDASH_RUNS_DB", _down_url())
+    at = open_page("52_training")
+    at.selectbox(key="tr_ds").set_value("iris").run()
+    at.slider(key="tr_epochs").set_value(2).run()
+    at.button(key="train_training").click().run()
+    at = wait_for_jobs(at)
+    assert not at.exception
+    [job] = at.session_state["_jobs"].values()
+    assert job.status == "finished" and len(job.records) == 2
