@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 
+import sqlalchemy as sa
 from conftest import ROOT
 
 from core.datasets import load_dataset
@@ -116,6 +117,25 @@ def test_run_counts_per_session_and_page(store_url):
     for session, page in (("alice", "p"), ("alice", "p"), ("alice", "q"), ("bob", "p")):
         store.start_run(page=page, session=session)
     assert store.run_counts() == {("alice", "p"): 2, ("alice", "q"): 1, ("bob", "p"): 1}
+
+
+def test_one_pool_per_database_not_a_connection_per_epoch(store_url):
+    store = RunStore(store_url)
+    assert RunStore(store_url).engine is store.engine, "one engine per database in a process"
+    connects = []
+
+    def count(*_) -> None:
+        connects.append(1)
+
+    sa.event.listen(store.engine, "connect", count)
+    try:
+        run_id = store.start_run(page="p")
+        for epoch in range(1, 21):
+            store.add_epoch(run_id, {"epoch": epoch, "train_loss": 1.0 / epoch})
+        store.finish_run(run_id, "finished")
+    finally:
+        sa.event.remove(store.engine, "connect", count)
+    assert store.run(run_id).epochs_done == 20 and len(connects) <= 1
 
 
 def test_delete_removes_epochs_too(store_url):
