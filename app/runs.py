@@ -1,8 +1,8 @@
-"""The run store as the UI sees it: where the file lives, whose runs a session sees, and the hook
+"""The run store as the UI sees it: where the database lives, whose runs a session sees, and the hook
 that makes every training panel save its runs.
 
-The database path comes from `DLDASH_RUNS_DB`, then the `runs_db` secret, else `data/runs.db` in
-the repo. Runs carry their learner (`app.identity.learner_id`): in hosted mode, or when signed in,
+The database (a SQLite file path, or a `postgresql://` URL) comes from `DLDASH_RUNS_DB`, then the
+`runs_db` secret, else `data/runs.db` in the repo; `unavailable()` says why it cannot be used. Runs carry their learner (`app.identity.learner_id`): in hosted mode, or when signed in,
 a learner sees only their own runs; locally one learner sees every run on the machine.
 """
 from __future__ import annotations
