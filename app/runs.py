@@ -2,8 +2,9 @@
 that makes every training panel save its runs.
 
 The database (a SQLite file path, or a `postgresql://` URL) comes from `DLDASH_RUNS_DB`, then the
-`runs_db` secret, else `data/runs.db` in the repo; `unavailable()` says why it cannot be used. Runs carry their learner (`app.identity.learner_id`): in hosted mode, or when signed in,
-a learner sees only their own runs; locally one learner sees every run on the machine.
+`runs_db` secret, else `data/runs.db` in the repo; `unavailable()` says why it cannot be used.
+Runs carry their learner (`app.identity.learner_id`): in hosted mode, or when signed in, a learner
+sees only their own runs; locally one learner sees every run on the machine.
 """
 from __future__ import annotations
 
