@@ -13,6 +13,7 @@ from app.navigation import discover
 
 pytestmark = pytest.mark.e2e
 PAGES = discover()
+EXCEPTION = "[data-testid=stException]"
 NAV_LINK = "[data-testid=stSidebarNav] a[data-testid=stSidebarNavLink]"
 DESKTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
@@ -100,8 +101,9 @@ def tabs(page):
 
 
 def audit_tab(page, lang: str, whole_page: bool) -> list[str]:
-    """axe on what is shown, then the width at a phone's size."""
-    found = serious_violations(page, AXE_RULES[lang], whole_page)
+    """No exception shown, axe on what is shown, then the width at a phone's size."""
+    found = [f"shows an exception: {text[:300]}" for text in page.locator(EXCEPTION).all_inner_texts()]
+    found += serious_violations(page, AXE_RULES[lang], whole_page)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
     overflow = horizontal_overflow(page)
@@ -114,7 +116,8 @@ def audit_tab(page, lang: str, whole_page: bool) -> list[str]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_page_passes_axe_and_fits_a_phone(browser, server, lang):
     """Every page's first two tabs (the Idea and the Play tab, where each page differs), and all six
-    tabs of the first section (the others share its Check, Code, Self-check and Exercises frame)."""
+    tabs of the first section (the others share its Check, Code, Self-check and Exercises frame),
+    each in the page's language (`go_to` waits for the translated heading) and without an exception."""
     context, page = open_home(browser, server, lang)
     problems: dict[str, list[str]] = {}
     try:
