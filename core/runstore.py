@@ -112,10 +112,6 @@ def default_target(env: Mapping[str, str] | None = None) -> Path | str:
     return Path(raw).expanduser() if raw else DEFAULT_PATH
 
 
-def default_path(env: Mapping[str, str] | None = None) -> Path | str:
-    return default_target(env)
-
-
 def is_url(target) -> bool:
     return isinstance(target, str) and "://" in target
 
