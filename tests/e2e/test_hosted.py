@@ -90,7 +90,7 @@ def _slider_value(page, label: str) -> str:
 
 
 def _to_runs(page) -> None:
-    """Follow the sidebar link (a reload would start a new session, with a new run scope)."""
+    """Follow the sidebar link (keeps the session: a reload is a new session, the same learner by its cookie)."""
     more = page.locator("[data-testid=stSidebarNavViewButton]")
     if more.count() and "more" in more.first.inner_text().lower():  # the nav is collapsed: "View 11 more"
         more.first.click()
@@ -185,7 +185,7 @@ def test_hosted_mode_four_sessions_two_slots(tmp_path, browser):
             # each session sees only its own runs
             health.phase = "Runs pages"
             _to_runs(running[0])
-            assert running[0].get_by_text("only the runs started in this browser session").count() == 1
+            assert running[0].get_by_text("only the runs started in this browser").count() == 1
             assert running[0].get_by_text("1 of 1 runs").count() == 1
             idle = first  # left the queue before training: nothing was saved
             _to_runs(idle)

@@ -128,7 +128,7 @@ def test_hosted_sessions_see_only_their_runs(db):
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table.iloc[:, 0]) == [1]
-    assert "only the runs started in this browser session" in texts(at)
+    assert "only the runs started in this browser, or on your account" in texts(at)
     at = open_page("90_runs", "en", _run_session="carol")
     assert "No runs yet" in texts(at)
 
