@@ -30,7 +30,8 @@ COOKIE_MAX_AGE_S = 365 * 24 * 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,86}")  # secrets.token_urlsafe(24..64): no ":", so never an account id
 
 
-def _secrets() -> dict:
+def secrets_table() -> dict:
+    """The app's secrets (`.streamlit/secrets.toml`) as a dict; empty without a secrets file."""
     try:
         return dict(st.secrets)
     except Exception:  # no secrets file: the normal local case
@@ -43,7 +44,7 @@ def hosted() -> bool:
 
 def auth_configured() -> bool:
     """`[auth]` in secrets: `st.login` can sign learners in."""
-    return isinstance(_secrets().get("auth"), Mapping)
+    return isinstance(secrets_table().get("auth"), Mapping)
 
 
 def email() -> str | None:
@@ -62,7 +63,7 @@ def teachers() -> frozenset[str]:
     """The configured teachers' e-mails, lower-cased."""
     raw = os.environ.get(TEACHERS_ENV, "")
     listed = [part for part in raw.split(",") if part.strip()]
-    table = _secrets().get("class")
+    table = secrets_table().get("class")
     if isinstance(table, Mapping):
         value = table.get("teachers", [])
         listed += [value] if isinstance(value, str) else list(value)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
+from app import identity
 from core.lessons import MAX_TITLE, Lesson, LessonError, sign, verify
 
 PARAM = "lesson"
@@ -35,13 +36,6 @@ class Active:
     started: set[str] = field(default_factory=set)  # unlocked keys that took their starting value
 
 
-def _secrets() -> dict:
-    try:
-        return dict(st.secrets)
-    except Exception:  # no secrets file: the normal local case
-        return {}
-
-
 def secret_file() -> Path:
     """`lesson_secret` next to the run database (in data/ when the database is a server URL)."""
     from app.runs import db_path
@@ -55,7 +49,7 @@ def secret() -> bytes:
     """The signing secret: DLDASH_LESSON_SECRET, `[class] lesson_secret`, else a random one made once
     and kept in a 0600 file, so that links survive a restart."""
     raw = os.environ.get(SECRET_ENV, "").strip()
-    table = _secrets().get("class")
+    table = identity.secrets_table().get("class")
     if not raw and isinstance(table, Mapping):
         raw = str(table.get("lesson_secret", "")).strip()
     if raw:

@@ -30,16 +30,9 @@ _failed: dict[str, tuple[float, StoreError]] = {}
 _lock = threading.Lock()
 
 
-def _secrets() -> dict:
-    try:
-        return dict(st.secrets)
-    except Exception:  # no secrets file: that is the normal local case
-        return {}
-
-
 def configure_from_secrets() -> hosted.Limits:
     """Hosted-mode limits from env vars or a `[hosted]` secrets table, once per process."""
-    secrets = _secrets()
+    secrets = identity.secrets_table()
     table = dict(secrets["hosted"]) if isinstance(secrets.get("hosted"), Mapping) else {}
     if table and not os.environ.get("DLDASH_HOSTED") and not hosted.current().hosted:
         return hosted.configure(hosted.limits_from(secrets=table))
@@ -50,7 +43,7 @@ def db_path() -> Path | str:
     """The run database: a file path, or a database URL (`postgresql://...`) kept as a string."""
     if os.environ.get(ENV_VAR, "").strip():
         return default_target()
-    raw = str(_secrets().get("runs_db") or "").strip()
+    raw = str(identity.secrets_table().get("runs_db") or "").strip()
     if not raw:
         return default_target()
     return raw if is_url(raw) else Path(raw).expanduser()

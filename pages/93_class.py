@@ -7,6 +7,7 @@ from app import identity, runs
 from app import progress as learner_progress
 from app.i18n import current_lang, page_t, t
 from app.navigation import discover
+from app.text import escape_md
 from core.class_report import STATUS_PREFIX, ClassReport, build
 
 current_lang()
@@ -35,7 +36,7 @@ def load() -> ClassReport | None:
         counts = runs.store().run_counts()
         learners, quiz, exercises = store.learners(), store.all_quiz(), store.all_exercises()
     except Exception as exc:  # a database that is down: a message, not a traceback
-        st.error(T("no_store", error=str(exc)[:200]))
+        st.error(T("no_store", error=escape_md(str(exc)[:200])))  # a URL or a path: Markdown-escaped
         return None
     sections = [e.stem for e in discover() if 1 <= e.part <= 5]
     return build(sections, {ex.id: ex.section for ex in all_exercises()}, learners, quiz, exercises, counts)

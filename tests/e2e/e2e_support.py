@@ -91,6 +91,16 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
     raise RuntimeError("the app did not answer /_stcore/health within 90 s")
 
 
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """Ask `proc` to exit, and kill it if it is still running after `grace` s."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 BUSY = "[data-testid=stApp]:not([data-test-script-state=notRunning])"
 
@@ -127,11 +137,7 @@ def server():
     port = free_port()
     proc = start_server(port)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 @pytest.fixture(scope="session")

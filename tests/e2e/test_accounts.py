@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from e2e_support import ROOT, free_port, wait_idle
+from e2e_support import ROOT, free_port, stop, wait_idle
 
 pytestmark = pytest.mark.e2e
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
@@ -45,12 +45,7 @@ def _process(args: list[str], cwd: Path, env: dict, log: Path, url: str, what: s
             _wait_http(url, what, proc, log)
             yield proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            stop(proc)
 
 
 @pytest.fixture(scope="module")

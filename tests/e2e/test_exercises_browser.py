@@ -5,7 +5,6 @@ Every request that leaves the machine is refused, so the editor is shown to work
 from __future__ import annotations
 
 import re
-import subprocess
 import textwrap
 import threading
 import time
@@ -13,7 +12,7 @@ import urllib.request
 from contextlib import contextmanager
 
 import pytest
-from e2e_support import free_port, shot, start_server, wait_idle
+from e2e_support import free_port, shot, start_server, stop, wait_idle
 from playwright.sync_api import expect
 
 from app.i18n import t
@@ -53,12 +52,7 @@ def app_server(db):
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc, 15)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-from e2e_support import HealthPoll, free_port  # noqa: E402
+from e2e_support import HealthPoll, free_port, stop  # noqa: E402
 
 READY = "[data-testid=stApp][data-test-script-state=notRunning]"
 STREAMLIT = str(Path(sys.executable).with_name("streamlit"))
@@ -49,12 +49,7 @@ def server(port: int, tmp_path: Path, **env):
             time.sleep(0.5)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
         log.close()
 
 
