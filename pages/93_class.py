@@ -20,6 +20,9 @@ if not identity.is_teacher():
 st.caption(T("lead"))
 
 
+NONE = "—"
+
+
 def number(stem: str) -> str:
     """ "52_training" → "5.2"."""
     return f"{stem[0]}.{stem[1]}"
@@ -66,12 +69,11 @@ def exercise_table(report: ClassReport) -> None:
 
     rows = [{T("col.exercise"): f"{row.exercise} · {t(f'exercises.ex.{get(row.exercise).key}.title')}",
              T("col.tried"): row.tried, T("col.passed"): row.passed,
-             T("col.rate"): None if row.pass_rate is None else round(100 * row.pass_rate),
-             T("col.failure"): failure_label(row.common_failure) if row.common_failure else "",
-             T("col.failure_learners"): row.failure_learners or None}
+             T("col.rate"): NONE if row.pass_rate is None else f"{round(100 * row.pass_rate)} %",
+             T("col.failure"): failure_label(row.common_failure) if row.common_failure else NONE,
+             T("col.failure_learners"): row.failure_learners or NONE}
             for row in report.exercises]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={T("col.rate"): st.column_config.NumberColumn(format="%d %%")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")  # NONE, not the grid's grey "None", where nobody tried
 
 
 report = load()
