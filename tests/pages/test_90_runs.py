@@ -133,6 +133,20 @@ def test_hosted_sessions_see_only_their_runs(db):
     assert "No runs yet" in texts(at)
 
 
+def test_a_learner_can_neither_see_reopen_nor_delete_another_learners_run(db):
+    """The store answers a learner's scope only: another learner's run id reads as missing and
+    deleting it deletes nothing; the Runs page, asked to select it, shows nothing of it."""
+    limits.configure(limits.Limits(hosted=True))
+    store = RunStore(db)
+    theirs = _fake_run(store, 0.1, "sgd", [1.0, 0.9], session="user:bob")
+    assert store.run(theirs, session="user:alice") is None
+    assert store.delete([theirs], session="user:alice") == 0
+    assert store.run(theirs, session="user:bob") is not None, "bob's run is still there"
+    at = open_page("90_runs", "en", _run_session="user:alice", runs_selected=[theirs])
+    assert not at.exception
+    assert "No runs yet" in texts(at) and not at.dataframe
+
+
 def test_corrupt_history_file_shows_a_message(db):
     db.write_bytes(b"garbage" * 500)
     at = open_page("90_runs", "en")
