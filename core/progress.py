@@ -1,4 +1,5 @@
-"""Learner progress that outlives a reload or a restart: quiz results, exercise work and visits.
+"""Learner progress that outlives a reload or a restart: quiz results, exercise work and visits,
+and the learner's settings (kept by a reset, which forgets progress only).
 
 It lives in the run history's database (`core.runstore`: a SQLite file or a PostgreSQL URL), so
 one database holds everything a learner did, and "trained on this section" is read straight from
@@ -63,7 +64,16 @@ CREATE TABLE exercise_progress (
 );
 CREATE INDEX exercise_progress_section ON exercise_progress(learner, section);
 """
-MIGRATIONS = (_V1,)  # MIGRATIONS[v] takes the progress tables at version v to v + 1
+_V2 = """
+CREATE TABLE learner_settings (
+    learner TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (learner, key)
+);
+"""
+MIGRATIONS = (_V1, _V2)  # MIGRATIONS[v] takes the progress tables at version v to v + 1
 SCHEMA_VERSION = len(MIGRATIONS)
 _metadata = MetaData()
 LEARNERS = Table("learners", _metadata, Column("learner", Text, primary_key=True), Column("created_at", Float),
@@ -77,8 +87,10 @@ EXERCISES = Table("exercise_progress", _metadata, Column("learner", Text, primar
                   Column("attempts", Integer), Column("passed_at", Float), Column("hints", Integer),
                   Column("solution_viewed_at", Float), Column("last_status", Text), Column("last_result", Text),
                   Column("updated_at", Float))
+SETTINGS = Table("learner_settings", _metadata, Column("learner", Text, primary_key=True), Column("key", Text, primary_key=True),
+                 Column("value", Text), Column("updated_at", Float))
 META = Table("progress_meta", _metadata, Column("key", Text, primary_key=True), Column("value", Text))
-TABLES = (VISITS, QUIZ, EXERCISES)  # what a reset deletes
+TABLES = (VISITS, QUIZ, EXERCISES)  # what a reset deletes (a learner's settings are not progress: they stay)
 
 
 @dataclass(frozen=True)
@@ -198,9 +210,18 @@ class ProgressStore:
         self._exercise(learner, exercise, section,
                        solution_viewed_at=sa.func.coalesce(EXERCISES.c.solution_viewed_at, time.time()))
 
+    def save_settings(self, learner: str, values: Mapping[str, str]) -> None:
+        """Store these settings (key → value as URL text) for the learner; keys not given are left alone."""
+        now = time.time()
+        with self._writer.begin() as conn:
+            for key, value in values.items():
+                upsert(conn, SETTINGS, ["learner", "key"],
+                       {"learner": learner, "key": str(key), "value": str(value), "updated_at": now},
+                       {"value": lambda excluded: excluded.value, "updated_at": lambda excluded: excluded.updated_at})
+
     def reset(self, learner: str) -> None:
         """Forget this learner's progress. Runs stay in the history, but runs before now no longer
-        count as "trained"."""
+        count as "trained". Their settings (language, seed, ...) stay too: they are not progress."""
         now = time.time()
         with self._writer.begin() as conn:
             for table in TABLES:
@@ -211,6 +232,11 @@ class ProgressStore:
     # --- reads -----------------------------------------------------------------------------
     def quiz(self, learner: str) -> dict[str, QuizResult]:
         return {r["section"]: _quiz_result(r) for r in self._read(sa.select(QUIZ).where(QUIZ.c.learner == learner))}
+
+    def settings(self, learner: str) -> dict[str, str]:
+        """The learner's stored settings: key → value as URL text."""
+        rows = self._read(sa.select(SETTINGS.c.key, SETTINGS.c.value).where(SETTINGS.c.learner == learner))
+        return {r["key"]: r["value"] for r in rows}
 
     def exercises(self, learner: str, section: str | None = None) -> dict[str, ExerciseProgress]:
         query = sa.select(EXERCISES).where(EXERCISES.c.learner == learner)

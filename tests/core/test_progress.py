@@ -192,3 +192,37 @@ def test_a_corrupt_file_is_moved_aside_and_progress_starts_afresh(tmp_path):
     assert store.notice and list(tmp_path.glob("runs.db.corrupt-*"))
     store.record_quiz("local", S11, 1, 1)
     assert store.quiz("local")[S11].correct == 1
+
+
+def test_settings_are_kept_per_learner_upserted_key_by_key_and_survive_a_reset(store_url):
+    store = ProgressStore(store_url)
+    assert store.settings("ann") == {}
+    store.save_settings("ann", {"lang": "ru", "seed": "7"})
+    store.save_settings("ann", {"seed": "8"})  # only the keys given change
+    store.save_settings("bob", {"lang": "en"})
+    store.record_quiz("ann", S11, 1, 2)
+    store.reset("ann")  # a reset forgets progress, not settings
+    again = ProgressStore(store_url, process_id="restarted")
+    assert again.settings("ann") == {"lang": "ru", "seed": "8"}
+    assert again.settings("bob") == {"lang": "en"} and again.settings("carol") == {}
+    assert again.quiz("ann") == {} and "ann" not in again.learners(), "settings alone do not make a learner of the class"
+
+
+def test_a_database_at_progress_version_1_gains_settings_and_keeps_its_progress(store_url):
+    """A database as the previous app left it (progress tables at v1, no settings table), on both backends."""
+    from core.runstore import dialect_ddl
+
+    runs = RunStore(store_url)
+    with runs.engine.begin() as conn:
+        for statement in dialect_ddl(progress.MIGRATIONS[0], conn.dialect.name):
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("CREATE TABLE progress_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO progress_meta VALUES ('version', '1')")
+        conn.execute(sa.text("INSERT INTO quiz_results VALUES ('ann', :s, 3, 4, 3, 1, 0)"), {"s": S11})
+        conn.execute(sa.text("INSERT INTO section_visits VALUES ('ann', :s, 1, 2, 5)"), {"s": S12})
+    store = ProgressStore(store_url)
+    assert store.quiz("ann")[S11].correct == 3 and store.visits("ann") == {S12: 2}
+    store.save_settings("ann", {"lang": "ru"})
+    assert ProgressStore(store_url).settings("ann") == {"lang": "ru"}
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT value FROM progress_meta WHERE key = 'version'")).scalar() == "2"
