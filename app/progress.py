@@ -110,6 +110,11 @@ def record_solution_view(exercise: str, section: str) -> None:
     _safely("solution", lambda s: s.record_solution_view(learner_id(), exercise, section))
 
 
+def save_settings(values: dict[str, str]) -> None:
+    """Store these sidebar settings (as URL text) for this learner (`app.settings` decides when)."""
+    _safely("save settings", lambda s: s.save_settings(learner_id(), values))
+
+
 def reset() -> None:
     """Delete this learner's progress (their runs stay in the history)."""
     _safely("reset", lambda s: s.reset(learner_id()))
@@ -130,6 +135,11 @@ def exercises(section: str) -> dict[str, ExerciseProgress]:
 def sections() -> dict[str, SectionProgress]:
     """Per section: visited, quiz, exercises passed, trained (runs counted as `app.runs` scopes them)."""
     return _safely("read progress", lambda s: s.summary(learner_id(), runs.scope()), {})
+
+
+def stored_settings() -> dict[str, str]:
+    """This learner's stored sidebar settings, as URL text (none when the store is down)."""
+    return _safely("read settings", lambda s: s.settings(learner_id()), {})
 
 
 def last_section() -> str | None:

@@ -1,9 +1,10 @@
-"""Sidebar shared by all pages: language, sign-in, device (with a CPU override) and the seed."""
+"""Sidebar shared by all pages: language, sign-in, device (with a CPU override) and the seed; the
+settings follow a signed-in or hosted learner (`app.settings`)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from app import identity, widgets
+from app import identity, settings, widgets
 from app.i18n import LANG_NAMES, LANGS, default_lang, t
 from app.session import device_info
 from app.text import escape_md
@@ -12,6 +13,7 @@ from core.device import has_accelerator
 
 
 def render_sidebar() -> None:
+    settings.restore()  # a learner's stored settings, before their widgets are drawn
     with st.sidebar:
         widgets.select("lang", "🌐 Language / Язык", LANGS, value=default_lang(),
                        format_func=LANG_NAMES.get, radio=True, horizontal=True)
@@ -25,7 +27,8 @@ def render_sidebar() -> None:
         st.caption(t("sidebar.device", label=info.label, threads=info.threads))
         if limits.current().hosted:
             st.caption(t("90_runs.hosted.sidebar"))
-        widgets.number("seed", t("sidebar.seed"), 0, 2**31 - 1, 0, step=1, help=t("sidebar.seed_help"))
+        widgets.number("seed", t("sidebar.seed"), 0, settings.SEED_MAX, 0, step=1, help=t("sidebar.seed_help"))
+    settings.save()
 
 
 def render_account() -> None:
