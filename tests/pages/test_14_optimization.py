@@ -7,7 +7,7 @@ def test_renders_all_five_parts(lang):
     assert not at.exception
     assert len(at.tabs) == 6 and at.latex and len(at.radio) >= 3
     assert any("def race" in c.value for c in at.code)
-    assert not at.error, "the defaults converge"
+    assert not at.error, ("the defaults converge", [e.value for e in at.error])
 
 
 def test_too_large_lr_diverges_and_the_page_explains(lang):
@@ -19,7 +19,7 @@ def test_too_large_lr_diverges_and_the_page_explains(lang):
     assert ("Diverged: SGD" in errors) if lang == "en" else ("Расхождение: SGD" in errors)
     assert "2/κ = **0.1**" in texts(at)
     at.select_slider(key="op_lr_bowl").set_value(0.03).run()
-    assert not at.error
+    assert not at.error, [e.value for e in at.error]
 
 
 def test_surfaces_and_optimizer_toggles(lang):

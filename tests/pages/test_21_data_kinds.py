@@ -74,7 +74,7 @@ def test_audio_spectrograms_and_a_clear_error_for_too_many_mels(lang):
     assert "n_fft" in said, "too many mel bands for n_fft=128 is explained"
     assert ("бинами БПФ" in said) if lang == "ru" else ("FFT bins" in said), f"in the page's language: {said}"
     at.selectbox(key="dk_nfft").set_value(1024).run()
-    assert not at.exception and not at.error
+    assert not at.exception and not at.error, [e.value for e in at.error]
     assert metric(at, "fb_shape", lang) == "64×513"
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert len(charts) >= 5  # waveform, STFT, mel, MFCC, filterbank

@@ -25,6 +25,13 @@ HOSTILE_TEXT = (
 SKIP_BUTTONS = ("dl_", "rn_reload")
 
 
+@pytest.fixture(autouse=True)
+def own_history(tmp_path, monkeypatch):
+    """A history of its own: random presses of Check record failed attempts, which a later page load
+    restores and shows (test_14/test_21 then saw an unexpected error on the same worker)."""
+    monkeypatch.setenv("DLDASH_RUNS_DB", str(tmp_path / "runs.db"))
+
+
 def _enabled(widget) -> bool:
     return not getattr(widget.proto, "disabled", False)
 
