@@ -93,6 +93,8 @@ class RayBackend:
         self.cpus = float(os.environ.get("DLDASH_RAY_RUN_CPUS", "1") or 1)
         self._actors: dict[int, object] = {}
         self._idle: list = []  # actors whose run ended well, kept for the next run
+        self._pumps: set[threading.Thread] = set()  # one per running run, feeding its job
+        self._closing = threading.Event()
         self._lock = threading.Lock()
 
     def actor_of(self, job: TrainingJob):
@@ -111,13 +113,17 @@ class RayBackend:
         if job.stop_requested():
             actor.stop.remote()
         result = actor.run.remote(payload, "cuda" if self.gpus > 0 else None)
-        threading.Thread(target=self._pump, args=(actor, result, job, done), name="training-feed-ray",
-                         daemon=True).start()
+        pump = threading.Thread(target=self._pump, args=(actor, result, job, done), name="training-feed-ray", daemon=True)
+        with self._lock:
+            self._pumps.add(pump)
+        pump.start()
 
     def _pump(self, actor, result, job: TrainingJob, done: Callable[[], None]) -> None:
         feed, seen, healthy = Feed(job), 0, False
         try:
             while not feed.ended:
+                if self._closing.is_set():  # no Ray call after shutdown: one would start a new Ray instance here
+                    raise RuntimeError("the runner shut down")
                 finished, _ = ray.wait([result], timeout=POLL_SECONDS)
                 messages = ray.get(actor.poll.remote(seen))
                 seen += len(messages)
@@ -129,19 +135,32 @@ class RayBackend:
             ray.get(result)
             ray.get(actor.reset.remote())
             healthy = True
-        except Exception as exc:  # RayActorError and friends: a worker killed, a node lost
+        except (Exception, SystemExit) as exc:  # RayActorError and friends: a worker killed, a node lost, Ray shut down
             feed.lost(f"the Ray worker stopped ({type(exc).__name__})")
         finally:
             job._remote_stop = None
             with self._lock:
                 self._actors.pop(id(job), None)
+                self._pumps.discard(threading.current_thread())
                 if healthy:
                     self._idle.append(actor)
             if not healthy:
                 _kill(actor)
             done()
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop the running runs and wait for their feeds to end, then let the idle actors go, so that
+        no thread calls into Ray after `ray.shutdown()` (one did, and took its process down later)."""
+        self._closing.set()
+        with self._lock:
+            running, pumps = list(self._actors.values()), list(self._pumps)
+        for actor in running:
+            try:
+                actor.stop.remote()
+            except Exception:  # already gone
+                pass
+        for pump in pumps:
+            pump.join(timeout)
         with self._lock:
             idle, self._idle = self._idle, []
         for actor in idle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from dataclasses import replace
 
 import pytest
@@ -29,7 +30,8 @@ def ray_runner():
 
     runner = Runner(RayBackend(), capacity=2, slots=JobSlots(2))
     yield runner
-    runner.shutdown()
+    runner.shutdown()  # stops running runs and joins their feeds: nothing may call Ray after ray.shutdown()
+    assert not [t for t in threading.enumerate() if t.name == "training-feed-ray"], "a feed thread outlived the runner"
     ray.shutdown()
 
 
@@ -90,9 +92,10 @@ def test_ray_reproduces_every_record_while_another_run_trains(ray_runner):
     other = make_job(replace(LONG, train=replace(LONG.train, seed=7)))  # trains until stopped
     again = make_job(MLP)
     other.start(ray_runner)
+    wait_for(lambda: len(other.records) >= 1, what="the other run to train (a new actor starts cold)")
     again.start(ray_runner)
     assert again.join(300) and again.status == Status.FINISHED
-    assert not other.done and other.records, "the other run trained all along"
+    assert not other.done, "the other run trained all along"
     other.stop()
     assert other.join(120)
     assert values(solo) == values(again)
@@ -130,3 +133,4 @@ def test_page_52_trains_live_through_ray_and_its_stop_and_checkpoint_work(ray_ru
         assert load_checkpoint(job.checkpoint_bytes())["state_dict"]
     finally:
         runners._current = None
+
